@@ -1,0 +1,16 @@
+# Every dependency comes from Debian's packages (see scripts/setup.sh).
+
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json url)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+if(MMCLAW_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
+if(MMCLAW_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

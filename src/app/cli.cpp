@@ -1,0 +1,160 @@
+#include "app/cli.hpp"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app/cmd_config.hpp"
+#include "util/log.hpp"
+
+namespace mmclaw::app {
+
+namespace {
+
+// Commands whose implementation arrives with later work say so plainly instead of pretending.
+int not_available(std::string_view command) {
+  std::cerr << fmt::format("mmclaw {}: not available yet in this version of mmclaw\n", command);
+  return kExitUsage;
+}
+
+std::optional<int> init_logging(const GlobalOptions& global) {
+  log::Options options;
+  if (global.log_format) {
+    const auto format = log::parse_format(*global.log_format);
+    if (!format) {
+      std::cerr << fmt::format("mmclaw: --log-format must be text or json (got \"{}\")\n", *global.log_format);
+      return kExitUsage;
+    }
+    options.format = *format;
+  }
+  if (global.log_level) {
+    const auto level = log::parse_level(*global.log_level);
+    if (!level) {
+      std::cerr << fmt::format("mmclaw: --log-level must be trace, debug, info, warn, error or off (got \"{}\")\n",
+                               *global.log_level);
+      return kExitUsage;
+    }
+    options.level = *level;
+  }
+  log::init(options);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"mmclaw: a small, fast gateway that puts AI agents into Mattermost", "mmclaw"};
+  app.set_version_flag("--version", std::string("mmclaw ") + MMCLAW_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  GlobalOptions global;
+  app.add_option("--config", global.config,
+                 "Config file (default: $OPENCLAW_CONFIG_PATH, else ~/.openclaw/openclaw.json)");
+  app.add_option("--log-format", global.log_format, "Log line format: text or json");
+  app.add_option("--log-level", global.log_level, "Log level: trace, debug, info, warn, error, off");
+
+  enum class Command {
+    none, gateway, config_check, config_show, doctor, status, pairing_list, pairing_approve, pairing_deny,
+    message_send, message_react, message_read, demo
+  };
+  Command chosen = Command::none;
+  const auto choose = [&](Command c) { return [&chosen, c] { chosen = c; }; };
+
+  app.add_subcommand("gateway", "Run the gateway: connect every enabled account and answer")->callback(choose(Command::gateway));
+
+  auto* config = app.add_subcommand("config", "Check or show the configuration");
+  config->require_subcommand(1);
+  config->add_subcommand("check", "Validate the config: a summary per account, or every error (exit 2)")
+      ->callback(choose(Command::config_check));
+  config->add_subcommand("show", "Print the resolved per-account config as JSON (secrets shown as \"***\")")
+      ->callback(choose(Command::config_show));
+
+  bool fix = false;
+  auto* doctor = app.add_subcommand("doctor", "Diagnose connectivity, membership, permissions and callbacks");
+  doctor->add_flag("--fix", fix, "Migrate legacy and third-party keys in the config file");
+  doctor->callback(choose(Command::doctor));
+
+  app.add_subcommand("status", "Accounts, connection state and last errors of the running gateway")
+      ->callback(choose(Command::status));
+
+  std::string code;
+  auto* pairing = app.add_subcommand("pairing", "Pending DM pairing requests");
+  pairing->require_subcommand(1);
+  pairing->add_subcommand("list", "List pending pairing requests")->callback(choose(Command::pairing_list));
+  auto* approve = pairing->add_subcommand("approve", "Approve a pairing code");
+  approve->add_option("CODE", code, "The pairing code")->required();
+  approve->callback(choose(Command::pairing_approve));
+  auto* deny = pairing->add_subcommand("deny", "Deny a pairing code");
+  deny->add_option("CODE", code, "The pairing code")->required();
+  deny->callback(choose(Command::pairing_deny));
+
+  struct MessageArgs {
+    std::string target, account, reply_to, file, buttons, attachment_text, text, post, emoji, before, after;
+    bool remove = false, json = false;
+    int limit = 0;
+  } msg;
+  auto* message = app.add_subcommand("message", "Send, react to and read Mattermost messages");
+  message->require_subcommand(1);
+  auto* send = message->add_subcommand("send", "Send a message to a target");
+  send->add_option("--target", msg.target, "channel:<id>, user:<id>, @username, #channel-name or an id")->required();
+  send->add_option("--account", msg.account, "Account id (default: the default account)");
+  send->add_option("--reply-to", msg.reply_to, "Post id to reply to (the reply goes to its thread)");
+  send->add_option("--file", msg.file, "A file to attach");
+  send->add_option("--buttons", msg.buttons, "Interactive buttons as JSON");
+  send->add_option("--attachment-text", msg.attachment_text, "Text of the button attachment");
+  send->add_flag("--json", msg.json, "Print the full result as JSON");
+  send->add_option("TEXT", msg.text, "Message text, or - to read it from stdin")->required();
+  send->callback(choose(Command::message_send));
+  auto* react = message->add_subcommand("react", "Add or remove a reaction");
+  react->add_option("--post", msg.post, "Post id")->required();
+  react->add_option("--emoji", msg.emoji, "Emoji name or glyph")->required();
+  react->add_flag("--remove", msg.remove, "Remove the reaction instead of adding it");
+  react->add_option("--account", msg.account, "Account id");
+  react->callback(choose(Command::message_react));
+  auto* read = message->add_subcommand("read", "Read recent posts of a channel");
+  read->add_option("--target", msg.target, "The channel")->required();
+  read->add_option("--limit", msg.limit, "How many posts")->check(CLI::Range(1, 200));
+  read->add_option("--before", msg.before, "Posts before this post id");
+  read->add_option("--after", msg.after, "Posts after this post id");
+  read->add_option("--account", msg.account, "Account id");
+  read->callback(choose(Command::message_read));
+
+  app.add_subcommand("demo", "Run the whole flow on the bundled Mattermost and LLM simulators")->callback(choose(Command::demo));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  if (auto code_on_error = init_logging(global)) return *code_on_error;
+
+  switch (chosen) {
+    case Command::config_check: return run_config_check(global);
+    case Command::config_show: return run_config_show(global);
+    case Command::gateway: return not_available("gateway");
+    case Command::doctor: return not_available("doctor");
+    case Command::status: return not_available("status");
+    case Command::pairing_list: return not_available("pairing list");
+    case Command::pairing_approve: return not_available("pairing approve");
+    case Command::pairing_deny: return not_available("pairing deny");
+    case Command::message_send: return not_available("message send");
+    case Command::message_react: return not_available("message react");
+    case Command::message_read: return not_available("message read");
+    case Command::demo: return not_available("demo");
+    case Command::none: break;
+  }
+  std::cerr << app.help();
+  return kExitUsage;
+}
+
+}  // namespace mmclaw::app

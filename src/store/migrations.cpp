@@ -1,0 +1,131 @@
+#include "store/migrations.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "store/sqlite_db.hpp"
+
+namespace mmclaw::store {
+namespace {
+
+// STRICT tables make SQLite reject a value of the wrong type, as PostgreSQL would, so code written
+// against SQLite does not quietly depend on its loose typing. Times are unix milliseconds.
+constexpr std::string_view create_meta_sql = R"sql(
+CREATE TABLE meta (
+  key        TEXT    NOT NULL PRIMARY KEY,
+  value      TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE schema_migrations (
+  version    INTEGER NOT NULL PRIMARY KEY,
+  name       TEXT    NOT NULL,
+  applied_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array migrations_list{
+    Migration{1, "create_meta", create_meta_sql},
+};
+
+std::int64_t now_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Error newer_schema_error(int found, int known) {
+  return Error::permanent("the database schema is version " + std::to_string(found) +
+                          " but this mmclaw knows only up to " + std::to_string(known) +
+                          "; use a newer mmclaw or another store path");
+}
+
+std::string describe(const Migration& migration) {
+  return "migration " + std::to_string(migration.version) + " (" + std::string(migration.name) + ")";
+}
+
+Result<void> run_migration(Database& db, const Migration& migration) {
+  if (auto ran = db.exec(migration.sql); !ran) return ran;
+  auto insert = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
+  if (!insert) return fail(std::move(insert.error()));
+  insert->bind_int64(1, migration.version).bind_text(2, migration.name).bind_int64(3, now_millis());
+  if (auto stepped = insert->step(); !stepped) return fail(std::move(stepped.error()));
+  // PRAGMA takes no parameters; the version is an int we produced, not outside input.
+  return db.exec("PRAGMA user_version = " + std::to_string(migration.version));
+}
+
+}  // namespace
+
+std::span<const Migration> all_migrations() { return migrations_list; }
+
+void check_migrations(std::span<const Migration> migrations) {
+  int expected = 1;
+  for (const Migration& migration : migrations) {
+    if (migration.version != expected) {
+      throw std::logic_error(
+          "schema migrations must be numbered 1, 2, 3, ... without gaps: expected version " +
+          std::to_string(expected) + ", found " + std::to_string(migration.version) + " (" +
+          std::string(migration.name) + ")");
+    }
+    if (migration.name.empty() || migration.sql.empty()) {
+      throw std::logic_error("schema migration " + std::to_string(migration.version) +
+                             " needs a name and SQL");
+    }
+    ++expected;
+  }
+}
+
+Result<int> read_schema_version(Database& db) {
+  auto statement = db.prepare("PRAGMA user_version");
+  if (!statement) return fail(std::move(statement.error()));
+  auto stepped = statement->step();
+  if (!stepped) return fail(std::move(stepped.error()));
+  if (*stepped != Step::row) return fail(Error::permanent("PRAGMA user_version returned no row"));
+  return static_cast<int>(statement->column_int64(0));
+}
+
+Result<int> apply_migrations(Database& db, std::span<const Migration> migrations) {
+  check_migrations(migrations);
+  const int latest = static_cast<int>(migrations.size());
+
+  // The common case, an up-to-date database, needs no write lock.
+  auto current = read_schema_version(db);
+  if (!current) return fail(std::move(current.error()));
+  if (*current > latest) return fail(newer_schema_error(*current, latest));
+
+  int version = *current;
+  while (version < latest) {
+    const Migration* attempted = nullptr;
+    bool refused_newer = false;
+    auto stepped = db.transaction([&]() -> Result<int> {
+      // Another process may have migrated between our read and taking the write lock.
+      auto locked = read_schema_version(db);
+      if (!locked) return locked;
+      if (*locked > latest) {
+        refused_newer = true;
+        return fail(newer_schema_error(*locked, latest));
+      }
+      if (*locked == latest) return latest;
+      attempted = &migrations[static_cast<std::size_t>(*locked)];
+      if (auto ran = run_migration(db, *attempted); !ran) return fail(std::move(ran.error()));
+      return attempted->version;
+    });
+    if (!stepped) {
+      Error error = std::move(stepped.error());
+      if (attempted != nullptr) {
+        error.message = describe(*attempted) + " failed: " + error.message;
+      } else if (!refused_newer) {
+        error.message =
+            "cannot migrate the schema from version " + std::to_string(version) + ": " + error.message;
+      }
+      return fail(std::move(error));
+    }
+    version = *stepped;
+  }
+  return version;
+}
+
+}  // namespace mmclaw::store

@@ -1,0 +1,54 @@
+#pragma once
+// The embedded default Store: one SQLite file in WAL mode. Commits survive a crash of the process;
+// with synchronous=NORMAL the last few may be lost (never half-applied) if the machine loses power,
+// the price of commits cheap enough to make on the event loop.
+//
+// Thread-safety: as Store, one owner thread. Other processes (the CLI) may open the same file;
+// WAL lets them read while the gateway writes, and busy_timeout bounds how long a writer waits.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "store/migrations.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace mmclaw::store {
+
+struct SqliteOptions {
+  std::chrono::milliseconds busy_timeout{5000};
+  std::span<const Migration> migrations = all_migrations();  // tests inject their own lists
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the store at `path` (":memory:" for a private in-memory one) and migrates it.
+  // A missing parent directory is created with mode 0700 and a new file with mode 0600. Every error
+  // names the path: a directory, an uncreatable parent, a file that is not a SQLite database, a
+  // read-only file, a schema newer than this mmclaw, a failed migration.
+  [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& path,
+                                                                 const SqliteOptions& options = {});
+
+  [[nodiscard]] std::string_view backend() const noexcept override { return "sqlite"; }
+  [[nodiscard]] int schema_version() const noexcept override { return schema_version_; }
+  [[nodiscard]] Result<std::optional<std::string>> get_meta(std::string_view key) override;
+  [[nodiscard]] Result<void> set_meta(std::string_view key, std::string_view value) override;
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  // The connection, for store code in this folder and for tests; the gateway goes through Store.
+  [[nodiscard]] Database& database() noexcept { return db_; }
+
+ private:
+  SqliteStore(std::filesystem::path path, Database db, int schema_version);
+
+  std::filesystem::path path_;
+  Database db_;
+  int schema_version_ = 0;
+};
+
+}  // namespace mmclaw::store
