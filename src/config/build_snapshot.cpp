@@ -105,6 +105,8 @@ struct AccountPaths {
     if (own && own_obj != nullptr && own_obj->contains(key)) return own->child(key);
     return top.child(key);
   }
+  // Where a missing key belongs: the account's own object when it has one.
+  [[nodiscard]] KeyPath missing(std::string_view key) const { return own ? own->child(key) : top.child(key); }
   // The path the reference's messages use for the account: accounts.<id> even when implicit.
   [[nodiscard]] std::string account_prefix(std::string_view id) const {
     return fmt::format("channels.mattermost.accounts.{}", id);
@@ -132,7 +134,6 @@ StreamingConfig build_streaming(const json::object& merged) {
   s.preview_tool_progress = get_bool(preview, "toolProgress").value_or(s.preview_tool_progress);
   s.preview_command_text = get_enum(preview, "commandText", kCommandText).value_or(s.preview_command_text);
   const auto* progress = object_at(&obj, "progress");
-  s.progress_label = "Working";
   if (progress != nullptr) {
     if (const auto* label = progress->if_contains("label")) {
       if (label->is_string()) s.progress_label = std::string(label->get_string());
@@ -337,7 +338,7 @@ class SnapshotBuilder {
         a.base_url = normalize_base_url(*env_url);
         a.base_url_source = ValueSource::env;
       } else if (a.enabled) {
-        issues_.note(paths.of("baseUrl"), fmt::format("MATTERMOST_URL applies only to the default account; it is ignored for "
+        issues_.note(paths.missing("baseUrl"), fmt::format("MATTERMOST_URL applies only to the default account; it is ignored for "
                                                       "account \"{}\"", a.id));
       }
     }
@@ -362,12 +363,12 @@ class SnapshotBuilder {
     const bool token_configured =
         configured_token != nullptr && !(configured_token->is_string() && util::trim(configured_token->get_string()).empty());
     if (a.enabled && !token_configured && !a.bot_token.present())
-      issues_.error(paths.of("botToken"),
+      issues_.error(paths.missing("botToken"),
                     fmt::format("Mattermost bot token missing for account \"{}\" (set {}.botToken or MATTERMOST_BOT_TOKEN for "
                                 "default).",
                                 a.id, paths.account_prefix(a.id)));
     if (a.enabled && a.base_url.empty())
-      issues_.error(paths.of("baseUrl"),
+      issues_.error(paths.missing("baseUrl"),
                     fmt::format("Mattermost baseUrl missing for account \"{}\" (set {}.baseUrl or MATTERMOST_URL for default).",
                                 a.id, paths.account_prefix(a.id)));
 
@@ -433,7 +434,9 @@ class SnapshotBuilder {
     const auto group_history = get_int(object_at(messages, "groupChat"), "historyLimit");
     a.history_limit = get_int(&merged, "historyLimit").value_or(group_history.value_or(50));
     if (a.history_limit > kHistoryCap) {
-      issues_.warning(paths.of("historyLimit"), fmt::format("history is capped at {} entries", kHistoryCap));
+      issues_.warning(merged.contains("historyLimit") ? paths.of("historyLimit")
+                                                      : KeyPath::parse_dotted("messages.groupChat.historyLimit"),
+                      fmt::format("history is capped at {} entries", kHistoryCap));
       a.history_limit = kHistoryCap;
     }
     a.media_max_mb = get_double(&merged, "mediaMaxMb");

@@ -107,7 +107,9 @@ bool is_unicode_space(char32_t cp) {
          (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -120,11 +122,17 @@ bool is_ascii_id_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
 }
 
-bool is_ascii_id_part(char c) { return is_ascii_id_start(c) || is_digit(c); }
+bool is_ascii_id_part(char c) {
+  return is_ascii_id_start(c) || is_digit(c);
+}
 
-// ECMAScript's ID_Start/ID_Continue tables are large; any non-space code point outside ASCII is close
-// enough for config keys and keeps the tables out of the binary.
-bool is_non_ascii_id_char(char32_t cp) { return cp >= 0x80 && !is_unicode_space(cp); }
+// ECMAScript's ID_Start/ID_Continue tables are large; any code point outside ASCII is close enough for
+// config keys and keeps the tables out of the binary. Spaces must still end a key, and curly quotes
+// (U+2018-U+201F, never identifier characters) are excluded so that `{“a”: 1}` gets a clear error
+// instead of a key that includes the quotes.
+bool is_non_ascii_id_char(char32_t cp) {
+  return cp >= 0x80 && !is_unicode_space(cp) && !(cp >= 0x2018 && cp <= 0x201F);
+}
 
 bool is_id_char_at(const char* p, const char* end) {
   if (p >= end) return false;
@@ -175,6 +183,8 @@ std::string describe_found(const char* p, const char* end) {
   }
   if (c == '\'') return "\"'\"";
   if (c == '\n' || c == '\r') return "a line break";
+  if (c == ' ') return "a space";
+  if (c == '\t') return "a tab";
   const auto uc = static_cast<unsigned char>(c);
   if (uc < 0x20 || uc == 0x7F) return "control character " + hex_code(uc);
   if (uc < 0x80) return quote_token({p, 1}, false);
@@ -278,7 +288,11 @@ class LineCounter {
 class Parser {
  public:
   Parser(std::string_view text, const Json5Limits& limits)
-      : text_(text), p_(text.data()), end_(text.data() + text.size()), limits_(limits), lines_(text),
+      : text_(text),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        limits_(limits),
+        lines_(text),
         stack_(boost::json::storage_ptr(), temp_, sizeof(temp_)) {
     constexpr std::size_t kFactor = 32;
     const std::size_t base = std::max<std::size_t>(limits.max_bytes, 1024 * 1024);
@@ -312,17 +326,17 @@ class Parser {
  private:
   struct Frame {
     bool object = false;
-    std::uint32_t count = 0;        // members or elements completed so far
-    std::size_t pointer_size = 0;   // pointer_.size() for the container itself
-    std::size_t order_index = 0;    // the container's entry in order_
-    const char* open = nullptr;     // its bracket, for "unterminated" errors
+    std::uint32_t count = 0;       // members or elements completed so far
+    std::size_t pointer_size = 0;  // pointer_.size() for the container itself
+    std::size_t order_index = 0;   // the container's entry in order_
+    const char* open = nullptr;    // its bracket, for "unterminated" errors
   };
 
   // One per recorded position, in source order (so sorted by position). A duplicate key has to forget
   // the positions of everything under the value it replaces; `end` finds that subtree.
   struct OrderEntry {
     SourcePos pos;
-    std::size_t end = 0;                  // one past the last entry of this value's subtree
+    std::size_t end = 0;                   // one past the last entry of this value's subtree
     const std::string* pointer = nullptr;  // key in doc_.positions; null once forgotten
   };
 
@@ -339,8 +353,9 @@ class Parser {
   }
 
   bool fail_unterminated(const Frame& frame) {
-    return fail(frame.object ? "unexpected end of input inside an object (missing '}' for the '{' opened here)"
-                             : "unexpected end of input inside an array (missing ']' for the '[' opened here)",
+    return fail(frame.object
+                    ? "unexpected end of input inside an object (missing '}' for the '{' opened here)"
+                    : "unexpected end of input inside an array (missing ']' for the '[' opened here)",
                 frame.open);
   }
 
@@ -435,9 +450,8 @@ class Parser {
           } else if (*p_ == closer) {
             close();
           } else {
-            return fail_found(frame.object ? "',' or '}' after an object member"
-                                           : "',' or ']' after an array element",
-                              p_);
+            return fail_found(
+                frame.object ? "',' or '}' after an object member" : "',' or ']' after an array element", p_);
           }
           break;
         }
@@ -486,8 +500,8 @@ class Parser {
   bool charge_pointer(const char* at) {
     pointer_bytes_ += pointer_.size();
     if (pointer_bytes_ <= pointer_budget_) return true;
-    return fail("the file is too complex to index (very long keys above very many or very deeply nested values)",
-                at);
+    return fail(
+        "the file is too complex to index (very long keys above very many or very deeply nested values)", at);
   }
 
   // Drops the positions of the value recorded at `pos` and of everything inside it. Each entry is
@@ -496,8 +510,8 @@ class Parser {
     const auto before = [](const OrderEntry& e, SourcePos p) {
       return e.pos.line < p.line || (e.pos.line == p.line && e.pos.column < p.column);
     };
-    const auto first = static_cast<std::size_t>(
-        std::lower_bound(order_.begin(), order_.end(), pos, before) - order_.begin());
+    const auto first = static_cast<std::size_t>(std::lower_bound(order_.begin(), order_.end(), pos, before) -
+                                                order_.begin());
     const std::size_t last = first < order_.size() ? order_[first].end : first;
     for (std::size_t i = first; i < last; ++i) {
       if (order_[i].pointer == nullptr) continue;
@@ -517,9 +531,7 @@ class Parser {
         case '\n':
         case '\r':
         case '\v':
-        case '\f':
-          ++p_;
-          continue;
+        case '\f': ++p_; continue;
         case '/':
           if (end_ - p_ >= 2 && p_[1] == '/') {
             p_ += 2;
@@ -529,7 +541,8 @@ class Parser {
           if (end_ - p_ >= 2 && p_[1] == '*') {
             const std::size_t offset = static_cast<std::size_t>(p_ - text_.data());
             const std::size_t close_at = text_.find("*/", offset + 2);
-            if (close_at == std::string_view::npos) return fail("unterminated block comment (opened here)", p_);
+            if (close_at == std::string_view::npos)
+              return fail("unterminated block comment (opened here)", p_);
             p_ = text_.data() + close_at + 2;
             continue;
           }
@@ -795,7 +808,8 @@ class Parser {
         return true;
       }
       if (c == '\n' || c == '\r') {
-        return fail(std::string("unexpected line break inside a string (missing closing ") + quote + "?)", p_);
+        return fail(std::string("unexpected line break inside a string (missing closing ") + quote + "?)",
+                    p_);
       }
       if (c == '\\') {
         if (!parse_escape(open)) return false;
@@ -856,8 +870,7 @@ class Parser {
         ++p_;
         if (p_ < end_ && *p_ == '\n') ++p_;
         return true;
-      case '\n':
-        break;  // a line continuation: nothing is appended
+      case '\n': break;  // a line continuation: nothing is appended
       default: {
         if (c >= '1' && c <= '9') return fail_escape(backslash, p_ + 1, "string");
         const CodePoint cp = decode_utf8(p_, end_);
@@ -958,7 +971,8 @@ class Parser {
       }
       if (escaped) key_buffer_.append(char_start, p_);
     }
-    out = escaped ? std::string_view(key_buffer_) : std::string_view(start, static_cast<std::size_t>(p_ - start));
+    out = escaped ? std::string_view(key_buffer_)
+                  : std::string_view(start, static_cast<std::size_t>(p_ - start));
     return true;
   }
 

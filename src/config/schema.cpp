@@ -43,7 +43,7 @@ std::string range_text(const SchemaNode& node) {
 }
 
 std::string short_value(const json::value& v) {
-  std::string text = json::serialize(v);
+  std::string text = v.is_double() ? fmt::format("{}", v.get_double()) : json::serialize(v);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text;
 }

@@ -1,7 +1,7 @@
 #include "config/json5.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -10,15 +10,17 @@
 #include <string>
 #include <string_view>
 
-using mmclaw::config::json_pointer_append;
 using mmclaw::config::Json5Document;
 using mmclaw::config::Json5Limits;
+using mmclaw::config::json_pointer_append;
 using mmclaw::config::parse_json5;
 using mmclaw::config::SourcePos;
 
 namespace {
 
-std::string pos_str(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_string(pos.column); }
+std::string pos_str(SourcePos pos) {
+  return std::to_string(pos.line) + ":" + std::to_string(pos.column);
+}
 
 // "line:column: message" of a failed parse, or a marker when it unexpectedly succeeded.
 std::string error_of(std::string_view text, const Json5Limits& limits = {}) {
@@ -37,7 +39,9 @@ Json5Document parse_ok(std::string_view text, const Json5Limits& limits = {}) {
   return std::move(*result);
 }
 
-boost::json::value value_of(std::string_view text) { return parse_ok(text).root; }
+boost::json::value value_of(std::string_view text) {
+  return parse_ok(text).root;
+}
 
 // Position of `pointer` as "line:column", or "none".
 std::string pos_of(const Json5Document& doc, std::string_view pointer) {
@@ -89,7 +93,10 @@ TEST(Json5, Comments) {
   EXPECT_EQ(value_of("1 /**/"), boost::json::value(1));
   EXPECT_EQ(value_of("/***/ 1 /* ** / */"), boost::json::value(1));
   // A single-line comment also ends at CR, U+2028 and U+2029.
-  EXPECT_EQ(value_of("[1, // c\r2, // c\xE2\x80\xA8" "3, // c\xE2\x80\xA9" "4]"), boost::json::parse("[1,2,3,4]"));
+  EXPECT_EQ(value_of("[1, // c\r2, // c\xE2\x80\xA8"
+                     "3, // c\xE2\x80\xA9"
+                     "4]"),
+            boost::json::parse("[1,2,3,4]"));
 }
 
 TEST(Json5, TrailingCommas) {
@@ -108,12 +115,15 @@ TEST(Json5, UnquotedKeys) {
   EXPECT_EQ(value_of("{\\u0061b: 1, c\\u0064: 2, \\u00e9t\\u00E9: 3}"),
             boost::json::parse(R"({"ab":1,"cd":2,"été":3})"));
   EXPECT_EQ(value_of("{ключ: 1, été: 2, 名前: 3}"), boost::json::parse(R"({"ключ":1,"été":2,"名前":3})"));
+  EXPECT_EQ(value_of("{true: 1, null: 2, Infinity: 3, NaN: 4}"),
+            boost::json::parse(R"({"true":1,"null":2,"Infinity":3,"NaN":4})"));
   // A non-ASCII space ends the key instead of becoming part of it.
   EXPECT_EQ(value_of("{a\xC2\xA0: 1}"), boost::json::parse(R"({"a":1})"));
 }
 
 TEST(Json5, UnquotedKeyErrors) {
-  EXPECT_EQ(error_of("{1a: 1}"), "1:2: expected a key or '}', found '1a' (keys that start with a digit must be quoted)");
+  EXPECT_EQ(error_of("{1a: 1}"),
+            "1:2: expected a key or '}', found '1a' (keys that start with a digit must be quoted)");
   EXPECT_EQ(error_of("{a-b: 1}"), "1:3: expected ':' after the key, found '-'");
   EXPECT_EQ(error_of("{a\\x41: 1}"),
             "1:3: invalid escape \\x in an unquoted key (only \\uXXXX escapes are allowed there)");
@@ -122,8 +132,16 @@ TEST(Json5, UnquotedKeyErrors) {
   EXPECT_EQ(error_of("{\\u0031: 1}"),
             "1:2: the escape \\u0031 is not allowed in an unquoted key (it is not an identifier character)");
   EXPECT_EQ(error_of("{a\\u00G0: 1}"), "1:3: invalid escape \\u00 in an unquoted key");
-  EXPECT_EQ(error_of("{a\\uD800: 1}"), "1:3: invalid escape \\uD800 in an unquoted key (a lone UTF-16 surrogate)");
+  EXPECT_EQ(error_of("{a\\uD800: 1}"),
+            "1:3: invalid escape \\uD800 in an unquoted key (a lone UTF-16 surrogate)");
   EXPECT_EQ(error_of("{a b: 1}"), "1:4: expected ':' after the key, found 'b'");
+  EXPECT_EQ(
+      error_of("{\xE2\x80\x9C"
+               "a\xE2\x80\x9D: 1}"),
+      "1:2: expected a key or '}', found '\xE2\x80\x9C' (U+201C; strings need straight quotes \" or ')");
+  EXPECT_EQ(
+      error_of("{a\xE2\x80\x99s: 1}"),
+      "1:3: expected ':' after the key, found '\xE2\x80\x99' (U+2019; strings need straight quotes \" or ')");
 }
 
 TEST(Json5, Strings) {
@@ -138,7 +156,10 @@ TEST(Json5, Strings) {
   EXPECT_EQ(value_of("'tab\there'"), boost::json::value("tab\there"));
   EXPECT_EQ(value_of("''"), boost::json::value(""));
   // Raw U+2028 and U+2029 are allowed inside strings.
-  EXPECT_EQ(value_of("'a\xE2\x80\xA8" "b\xE2\x80\xA9'"), boost::json::value("a\xE2\x80\xA8" "b\xE2\x80\xA9"));
+  EXPECT_EQ(value_of("'a\xE2\x80\xA8"
+                     "b\xE2\x80\xA9'"),
+            boost::json::value("a\xE2\x80\xA8"
+                               "b\xE2\x80\xA9"));
 }
 
 TEST(Json5, LineContinuations) {
@@ -232,6 +253,8 @@ TEST(Json5, NumberErrors) {
   EXPECT_EQ(error_of("[1e+]"), "1:5: expected a digit in the exponent, found ']'");
   EXPECT_EQ(error_of("."), "1:2: expected a digit after '.', found end of input");
   EXPECT_EQ(error_of("[-]"), "1:3: expected a digit, 'Infinity' or 'NaN' after '-', found ']'");
+  EXPECT_EQ(error_of("[- 1]"), "1:3: expected a digit, 'Infinity' or 'NaN' after '-', found a space");
+  EXPECT_EQ(error_of("[1e\t1]"), "1:4: expected a digit in the exponent, found a tab");
   EXPECT_EQ(error_of("+Inf"), "1:2: expected a digit, 'Infinity' or 'NaN' after '+', found 'Inf'");
   EXPECT_EQ(error_of("{port: 80a}"), "1:8: invalid number '80a'");
   EXPECT_EQ(error_of("1.2.3"), "1:1: invalid number '1.2.3'");
@@ -247,8 +270,8 @@ TEST(Json5, Whitespace) {
   const std::string ws =
       " \t\n\r\v\f\xC2\xA0\xEF\xBB\xBF\xE2\x80\xA8\xE2\x80\xA9\xE1\x9A\x80\xE2\x80\x80\xE2\x80\x8A"
       "\xE2\x80\xAF\xE2\x81\x9F\xE3\x80\x80";
-  EXPECT_EQ(value_of(ws + "[" + ws + "1" + ws + "," + ws + "{" + ws + "a" + ws + ":" + ws + "2" + ws + "}" + ws +
-                     "]" + ws),
+  EXPECT_EQ(value_of(ws + "[" + ws + "1" + ws + "," + ws + "{" + ws + "a" + ws + ":" + ws + "2" + ws + "}" +
+                     ws + "]" + ws),
             boost::json::parse(R"([1,{"a":2}])"));
   // U+200B (zero width space) is not whitespace.
   EXPECT_EQ(error_of("[1]\xE2\x80\x8B"),
@@ -274,13 +297,18 @@ TEST(Json5, StructuralErrors) {
 }
 
 TEST(Json5, UnterminatedContainers) {
-  EXPECT_EQ(error_of("{a: 1"), "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
-  EXPECT_EQ(error_of("{a: 1,"), "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
-  EXPECT_EQ(error_of("{a"), "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
-  EXPECT_EQ(error_of("{a:"), "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
+  EXPECT_EQ(error_of("{a: 1"),
+            "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
+  EXPECT_EQ(error_of("{a: 1,"),
+            "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
+  EXPECT_EQ(error_of("{a"),
+            "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
+  EXPECT_EQ(error_of("{a:"),
+            "1:1: unexpected end of input inside an object (missing '}' for the '{' opened here)");
   EXPECT_EQ(error_of("{\n  list: [1, 2\n"),
             "2:9: unexpected end of input inside an array (missing ']' for the '[' opened here)");
-  EXPECT_EQ(error_of("[[], ["), "1:6: unexpected end of input inside an array (missing ']' for the '[' opened here)");
+  EXPECT_EQ(error_of("[[], ["),
+            "1:6: unexpected end of input inside an array (missing ']' for the '[' opened here)");
   EXPECT_EQ(error_of("[1, /* note\n  more"), "1:5: unterminated block comment (opened here)");
   EXPECT_EQ(error_of("/*/"), "1:1: unterminated block comment (opened here)");
 }
@@ -301,12 +329,17 @@ TEST(Json5, FriendlyHints) {
 TEST(Json5, InvalidUtf8) {
   EXPECT_EQ(error_of("\xFF"), "1:1: invalid UTF-8 byte 0xFF (the file must be saved as UTF-8)");
   // Latin-1 "é" in a string on line 2, after a multi-byte character that counts as one column.
-  EXPECT_EQ(error_of("{\n  \xC3\xA9t\xC3\xA9: 'caf\xE9'}"), "2:12: invalid UTF-8 byte 0xE9 (the file must be saved as UTF-8)");
-  EXPECT_EQ(error_of("'\xC0\x80'"), "1:2: invalid UTF-8 byte 0xC0 (the file must be saved as UTF-8)");  // overlong
-  EXPECT_EQ(error_of("'\xED\xA0\x80'"), "1:2: invalid UTF-8 byte 0xED (the file must be saved as UTF-8)");  // surrogate
+  EXPECT_EQ(error_of("{\n  \xC3\xA9t\xC3\xA9: 'caf\xE9'}"),
+            "2:12: invalid UTF-8 byte 0xE9 (the file must be saved as UTF-8)");
+  EXPECT_EQ(error_of("'\xC0\x80'"),
+            "1:2: invalid UTF-8 byte 0xC0 (the file must be saved as UTF-8)");  // overlong
+  EXPECT_EQ(error_of("'\xED\xA0\x80'"),
+            "1:2: invalid UTF-8 byte 0xED (the file must be saved as UTF-8)");  // surrogate
   EXPECT_EQ(error_of("'\xF4\x90\x80\x80'"), "1:2: invalid UTF-8 byte 0xF4 (the file must be saved as UTF-8)");
-  EXPECT_EQ(error_of("'ab\xE2\x82"), "1:4: invalid UTF-8 byte 0xE2 (the file must be saved as UTF-8)");  // truncated
-  EXPECT_EQ(error_of("// \x80\n1"), "1:4: invalid UTF-8 byte 0x80 (the file must be saved as UTF-8)");  // in a comment
+  EXPECT_EQ(error_of("'ab\xE2\x82"),
+            "1:4: invalid UTF-8 byte 0xE2 (the file must be saved as UTF-8)");  // truncated
+  EXPECT_EQ(error_of("// \x80\n1"),
+            "1:4: invalid UTF-8 byte 0x80 (the file must be saved as UTF-8)");  // in a comment
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -314,12 +347,12 @@ TEST(Json5, InvalidUtf8) {
 
 TEST(Json5Positions, NestedKeysAndElements) {
   const auto doc = parse_ok(
-      "{\n"                              // 1
-      "  server: {\n"                    // 2
-      "    url: 'https://x',\n"          // 3
-      "    ports: [80,\n"                // 4
-      "      443, {tls: true}],\n"       // 5
-      "  },\n"                           // 6
+      "{\n"                                // 1
+      "  server: {\n"                      // 2
+      "    url: 'https://x',\n"            // 3
+      "    ports: [80,\n"                  // 4
+      "      443, {tls: true}],\n"         // 5
+      "  },\n"                             // 6
       "  'a/b': 1, \"m~n\": {'~/': 2},\n"  // 7
       "}\n");
   EXPECT_EQ(pos_of(doc, ""), "1:1");
@@ -505,9 +538,10 @@ TEST(Json5Limits, PointerBudget) {
   std::string text = "{'" + key + "': [";
   for (int i = 0; i < 130; ++i) text += "0,";
   text += "]}";
-  EXPECT_EQ(error_of(text, limits),
-            "1:262403: the file is too complex to index (very long keys above very many or very deeply nested "
-            "values)");
+  EXPECT_EQ(
+      error_of(text, limits),
+      "1:262403: the file is too complex to index (very long keys above very many or very deeply nested "
+      "values)");
   // A raised size limit raises the budget with it.
   limits.max_bytes = 2 * 1024 * 1024;
   const auto doc = parse_ok(text, limits);

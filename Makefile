@@ -1,0 +1,43 @@
+# The README's two commands: `make demo` and `make test`. Each installs what is missing
+# (scripts/setup.sh, Debian packages only), configures and builds, then runs.
+
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+JOBS ?= $(shell nproc)
+MMCLAW := $(BUILD_DIR)/src/mmclaw
+
+.PHONY: all setup configure build test test-debug demo bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake --preset $(PRESET)
+
+configure: setup $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build --preset $(PRESET) -j $(JOBS)
+
+test: build
+	ctest --preset $(PRESET) -j $(JOBS)
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-debug:
+	@$(MAKE) --no-print-directory test PRESET=debug
+
+demo: build
+	@echo "== mmclaw config check examples/openclaw.json"
+	@$(MMCLAW) config check --config examples/openclaw.json
+	@echo
+	@echo "The demo will run the whole flow here once the bundled simulators exist:"
+	@echo "  mmsim (a Mattermost server) and llmsim (a model server) on 127.0.0.1,"
+	@echo "  with mmclaw answering DMs, channel mentions and threads through them."
+
+bench: build
+	$(BUILD_DIR)/bench/bench_config
+
+clean:
+	rm -rf build
