@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 
 using mmclaw::config::Json5Document;
 using mmclaw::config::Json5Limits;
