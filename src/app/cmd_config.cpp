@@ -7,6 +7,7 @@
 
 #include "config/load.hpp"
 #include "config/render.hpp"
+#include "util/log.hpp"
 #include "util/redact.hpp"
 
 namespace mmclaw::app {
@@ -18,6 +19,12 @@ config::LoadedConfig load(const GlobalOptions& global, bool resolve_secrets) {
   options.config_flag = global.config;
   options.resolve_secrets = resolve_secrets;
   auto loaded = config::load_config(options);
+  // The config's log settings apply unless the command line set them.
+  if (loaded.snapshot) {
+    if (!global.log_format)
+      log::set_format(loaded.snapshot->mmclaw.log_format == config::LogFormat::json ? log::Format::json : log::Format::text);
+    if (!global.log_level) log::set_level(static_cast<log::Level>(loaded.snapshot->mmclaw.log_level));
+  }
   // Every resolved secret is known to the redactor before anything can print it.
   if (loaded.snapshot) {
     for (const auto& account : loaded.snapshot->accounts)

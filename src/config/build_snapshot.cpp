@@ -161,7 +161,7 @@ class SnapshotBuilder {
         issues_(issues),
         root_(in.root->is_object() ? &in.root->get_object() : nullptr),
         mm_(object_path(*in.root, {"channels", "mattermost"})),
-        secrets_(object_path(*in.root, {"secrets"}), in.env, in.home) {}
+        secrets_(object_path(*in.root, {"secrets"}), in.env, in.home, in.source_path.parent_path()) {}
 
   std::optional<Snapshot> build() {
     Snapshot snap;

@@ -69,14 +69,20 @@ std::string_view KeyPath::last() const {
   return segments_.empty() ? std::string_view{} : std::string_view(segments_.back().name);
 }
 
+void IssueList::add(ConfigIssue issue) {
+  const bool seen = std::any_of(items_.begin(), items_.end(), [&](const ConfigIssue& i) {
+    return i.severity == issue.severity && i.path == issue.path && i.message == issue.message;
+  });
+  if (!seen) items_.push_back(std::move(issue));
+}
 void IssueList::error(const KeyPath& path, std::string message) {
-  items_.push_back({Severity::error, path.dotted(), path.pointer(), std::move(message), std::nullopt});
+  add({Severity::error, path.dotted(), path.pointer(), std::move(message), std::nullopt});
 }
 void IssueList::warning(const KeyPath& path, std::string message) {
-  items_.push_back({Severity::warning, path.dotted(), path.pointer(), std::move(message), std::nullopt});
+  add({Severity::warning, path.dotted(), path.pointer(), std::move(message), std::nullopt});
 }
 void IssueList::note(const KeyPath& path, std::string message) {
-  items_.push_back({Severity::note, path.dotted(), path.pointer(), std::move(message), std::nullopt});
+  add({Severity::note, path.dotted(), path.pointer(), std::move(message), std::nullopt});
 }
 
 void IssueList::locate(const Json5Document& document) {

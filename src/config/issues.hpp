@@ -49,7 +49,8 @@ class IssueList {
   void error(const KeyPath& path, std::string message);
   void warning(const KeyPath& path, std::string message);
   void note(const KeyPath& path, std::string message);
-  void add(ConfigIssue issue) { items_.push_back(std::move(issue)); }
+  // An identical issue is kept once (a top-level key inherited by several accounts).
+  void add(ConfigIssue issue);
 
   // Fills in file positions for issues whose pointer (or nearest ancestor) is in the document.
   void locate(const Json5Document& document);

@@ -48,6 +48,10 @@ struct Json5Error {
 };
 
 // Parses a complete JSON5 document (https://spec.json5.org). Never throws except std::bad_alloc.
+// An error's pos is the offending character, except for an unterminated string, block comment, object or
+// array, where it is the opening quote, comment or bracket; it is {0, 0} when the file is over max_bytes.
+// The positions index is capped at 32 x max(max_bytes, 1 MiB) bytes of pointers, so pathological files
+// (a huge key above a huge array) fail with an error instead of exhausting memory.
 std::expected<Json5Document, Json5Error> parse_json5(std::string_view text, const Json5Limits& limits = {});
 
 // Appends one escaped reference token to a JSON pointer: ("/a", "b/c") -> "/a/b~1c"; '~' -> "~0".

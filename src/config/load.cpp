@@ -59,7 +59,9 @@ LoadedConfig load_config_text(std::string_view text, const std::filesystem::path
 
 LoadedConfig load_config(const LoadOptions& options) {
   const EnvLookup env = env_of(options);
-  const auto path = locate_config_file(options.config_flag, env, home_of(options, env));
+  std::error_code ec;
+  auto path = locate_config_file(options.config_flag, env, home_of(options, env));
+  if (auto absolute = std::filesystem::absolute(path, ec); !ec) path = absolute.lexically_normal();
   auto text = read_config_file(path);
   if (!text) {
     LoadedConfig out;

@@ -233,6 +233,7 @@ json::object render_snapshot(const Snapshot& snap) {
   static constexpr std::string_view kBind[] = {"loopback", "lan", "tailnet", "auto", "custom"};
   static constexpr std::string_view kReload[] = {"off", "restart", "hot", "hybrid"};
   static constexpr std::string_view kScope[] = {"main", "per-peer", "per-channel-peer", "per-account-channel-peer"};
+  static constexpr std::string_view kAckScope[] = {"group-mentions", "group-all", "direct", "all"};
   static constexpr std::string_view kLevel[] = {"trace", "debug", "info", "warn", "error", "off"};
   return json::object{
       {"configPath", snap.source_path.string()},
@@ -249,6 +250,7 @@ json::object render_snapshot(const Snapshot& snap) {
                                 {"inboundDebounceMs", snap.messages.inbound_debounce_ms},
                                 {"groupHistoryLimit", optional_value(snap.messages.group_history_limit)},
                                 {"ackReaction", optional_value(snap.messages.ack_reaction)},
+                                {"ackReactionScope", kAckScope[static_cast<int>(snap.messages.ack_reaction_scope)]},
                                 {"removeAckAfterReply", snap.messages.remove_ack_after_reply}}},
       {"session", json::object{{"dmScope", kScope[static_cast<int>(snap.dm_scope)]}}},
       {"models", json::object{{"providers", std::move(providers)}}},

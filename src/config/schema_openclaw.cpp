@@ -7,6 +7,7 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include "config/accounts.hpp"
 #include "util/cidr.hpp"
 #include "util/strings.hpp"
 
@@ -272,7 +273,8 @@ NodePtr make_account_node() { return object(account_fields()); }
 NodePtr make_mattermost_node() {
   auto fields = account_fields();
   auto account_key = [](std::string_view key) -> std::optional<std::string> {
-    if (util::trim(key).empty()) return "an account id must not be empty";
+    if (normalize_account_id(key).empty())
+      return fmt::format("account id \"{}\" has no letters or digits; use a name such as \"ops\"", key);
     return std::nullopt;
   };
   fields.push_back({"accounts", map(make_account_node(), account_key), "named accounts; each overlays the top level"});

@@ -89,8 +89,8 @@ std::expected<void, std::string> check_trusted_program(const fs::path& path, con
 
 }  // namespace
 
-SecretResolver::SecretResolver(const json::object* secrets_section, EnvLookup env, fs::path home)
-    : secrets_(secrets_section), env_(std::move(env)), home_(std::move(home)) {}
+SecretResolver::SecretResolver(const json::object* secrets_section, EnvLookup env, fs::path home, fs::path base_dir)
+    : secrets_(secrets_section), env_(std::move(env)), home_(std::move(home)), base_dir_(std::move(base_dir)) {}
 
 ValueSource SecretResolver::declared_source(const json::value& input, bool from_env_substitution) {
   if (input.is_string()) {
@@ -177,7 +177,8 @@ std::expected<Secret, std::string> SecretResolver::resolve_file(std::string_view
   const auto* entry = provider_entry(provider);
   if (entry == nullptr || string_or(*entry, "source", "") != "file")
     return std::unexpected(fmt::format("{}: no file provider \"{}\" in secrets.providers", ref, provider));
-  const fs::path path = util::expand_home(string_or(*entry, "path", ""), home_);
+  fs::path path = util::expand_home(string_or(*entry, "path", ""), home_);
+  if (path.is_relative()) path = base_dir_ / path;
   const std::string mode = string_or(*entry, "mode", "json");
   const auto max_bytes = int_or(*entry, "maxBytes", kDefaultMaxBytes);
 

@@ -20,8 +20,10 @@ namespace mmclaw::config {
 
 class SecretResolver {
  public:
-  // `secrets_section` is the validated `secrets` object of the file, or nullptr.
-  SecretResolver(const boost::json::object* secrets_section, EnvLookup env, std::filesystem::path home);
+  // `secrets_section` is the validated `secrets` object of the file, or nullptr. Relative file
+  // paths start at `base_dir` (the config file's folder).
+  SecretResolver(const boost::json::object* secrets_section, EnvLookup env, std::filesystem::path home,
+                 std::filesystem::path base_dir = {});
 
   // `from_env_substitution`: the string took its text from ${VAR} (reported as source env).
   std::expected<Secret, std::string> resolve(const boost::json::value& input, bool from_env_substitution);
@@ -39,6 +41,7 @@ class SecretResolver {
   const boost::json::object* secrets_;
   EnvLookup env_;
   std::filesystem::path home_;
+  std::filesystem::path base_dir_;
   std::map<std::string, Secret> cache_;  // "source:provider:id" -> resolved, so a resolver runs once per load
 };
 

@@ -28,7 +28,7 @@ enum class ReloadMode { off, restart, hot, hybrid };
 enum class AckScope { group_mentions, group_all, direct, all };
 enum class ModelApi { openai_completions, anthropic_messages, command };
 enum class LogFormat { text, json };
-enum class LogLevel { trace, debug, info, warn, error, off };
+enum class LogLevel { trace, debug, info, warn, error, off };  // same order as log::Level
 
 // Where a value came from; secrets are reported by source, never by value.
 enum class ValueSource { none, config, env, file, exec };

@@ -287,3 +287,19 @@ TEST(Load, DuplicateKeysWarnAndTheLaterValueWins) {
 TEST(Load, NonObjectDocumentsAreRejected) {
   EXPECT_EQ(issues(load("[1, 2]")), V{"1:1 the configuration must be a JSON object"});
 }
+
+TEST(Load, AccountKeysWithoutLettersOrDigitsAreRejected) {
+  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", accounts: {"!!!": {botToken: "tok123456"}}}}})");
+  EXPECT_EQ(issues(loaded), V{"1:67 channels.mattermost.accounts[\"!!!\"]: account id \"!!!\" has no letters or digits; use a name "
+                              "such as \"ops\""});
+}
+
+TEST(Load, AnInheritedKeyIsReportedOnceNotPerAccount) {
+  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", serverUrl: "https://b.example",
+      accounts: {one: {botToken: "token-one-1"}, two: {botToken: "token-two-2"}}}}})");
+  ASSERT_TRUE(loaded.ok());
+  const auto warnings = issues(loaded, Severity::warning);
+  EXPECT_EQ(std::count_if(warnings.begin(), warnings.end(),
+                          [](const std::string& w) { return w.ends_with("serverUrl is ignored because baseUrl is set"); }),
+            1);
+}
