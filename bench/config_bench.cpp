@@ -3,24 +3,17 @@
 
 #include <benchmark/benchmark.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <boost/json.hpp>
 
 #include "config/json5.hpp"
 #include "config/load.hpp"
 #include "config/schema_openclaw.hpp"
+#include "../tests/support/env.hpp"
+#include "../tests/support/source_file.hpp"
 
 namespace {
-
-std::string read(const char* relative) {
-  std::ifstream in(std::string(MMCLAW_SOURCE_DIR) + "/" + relative);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A large but realistic file: many accounts with per-channel overrides.
 std::string many_accounts(int accounts) {
@@ -40,17 +33,14 @@ mmclaw::config::LoadOptions options_with_env() {
                                                       {"ANTHROPIC_API_KEY", "ant-example"},
                                                       {"MMCLAW_EXAMPLE_SECRETS", "/nonexistent"}};
   mmclaw::config::LoadOptions options;
-  options.env = [](std::string_view name) -> std::optional<std::string> {
-    if (auto it = env.find(std::string(name)); it != env.end()) return it->second;
-    return std::nullopt;
-  };
+  options.env = mmclaw::test::env_of(env);
   options.home = "/home/bench";
   options.resolve_secrets = false;  // file/exec resolution is I/O, measured by the e2e run instead
   return options;
 }
 
 void BM_ParseJson5_MultiAccountExample(benchmark::State& state) {
-  const std::string text = read("examples/multi-account.json");
+  const std::string text = mmclaw::test::read_source_file("examples/multi-account.json");
   for (auto _ : state) benchmark::DoNotOptimize(mmclaw::config::parse_json5(text));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
 }
@@ -64,7 +54,7 @@ void BM_ParseJson5_Accounts(benchmark::State& state) {
 BENCHMARK(BM_ParseJson5_Accounts)->Arg(100);
 
 void BM_LoadConfig_MultiAccountExample(benchmark::State& state) {
-  const std::string text = read("examples/multi-account.json");
+  const std::string text = mmclaw::test::read_source_file("examples/multi-account.json");
   const auto options = options_with_env();
   for (auto _ : state) benchmark::DoNotOptimize(mmclaw::config::load_config_text(text, "/etc/openclaw.json", options));
 }

@@ -5,16 +5,13 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "../../support/env.hpp"
+
 namespace json = boost::json;
 using namespace mmclaw::config;
+using mmclaw::test::env_of;
 
 namespace {
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
 std::vector<std::string> ids(const AccountListing& listing) {
   std::vector<std::string> out;
   for (const auto& a : listing.accounts) out.push_back(a.id);

@@ -3,24 +3,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "../../support/source_file.hpp"
 #include "config/schema_openclaw.hpp"
 
 using namespace mmclaw::config;
-
-namespace {
-std::string read(const char* relative) {
-  std::ifstream in(std::string(MMCLAW_SOURCE_DIR) + "/" + relative);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
+using mmclaw::test::read_source_file;
 
 TEST(DocsCoverage, EveryConfigKeyIsDocumented) {
-  const std::string docs = read("docs/configuration.md");
+  const std::string docs = read_source_file("docs/configuration.md");
   ASSERT_FALSE(docs.empty()) << "docs/configuration.md is missing";
   std::vector<std::string> missing;
   for (const auto& path : schema_key_paths(openclaw_schema(), ""))
@@ -29,7 +19,7 @@ TEST(DocsCoverage, EveryConfigKeyIsDocumented) {
 }
 
 TEST(DocsCoverage, EveryCommandIsDocumented) {
-  const std::string docs = read("docs/commands.md");
+  const std::string docs = read_source_file("docs/commands.md");
   ASSERT_FALSE(docs.empty()) << "docs/commands.md is missing";
   for (const char* command : {"mmclaw gateway", "mmclaw config check", "mmclaw config show", "mmclaw doctor", "mmclaw status",
                               "mmclaw pairing list", "mmclaw pairing approve", "mmclaw pairing deny", "mmclaw message send",

@@ -5,19 +5,13 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "../../support/env.hpp"
+
 #include "config/schema_openclaw.hpp"
 
 namespace json = boost::json;
 using namespace mmclaw::config;
-
-namespace {
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
-}  // namespace
+using mmclaw::test::env_of;
 
 TEST(EnvSubst, ReplacesReferencesAndKeepsOtherText) {
   const auto env = env_of({{"HOST", "chat.example.com"}, {"PORT", "8065"}});

@@ -4,16 +4,15 @@
 
 #include <map>
 
+#include "../../support/env.hpp"
+
 using namespace mmclaw::config;
 
 namespace {
 
 LoadedConfig load(std::string_view text, std::map<std::string, std::string> env = {}) {
   LoadOptions options;
-  options.env = [env = std::move(env)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = env.find(std::string(name)); it != env.end()) return it->second;
-    return std::nullopt;
-  };
+  options.env = mmclaw::test::env_of(std::move(env));
   options.home = "/home/tester";
   return load_config_text(text, "/etc/mmclaw/openclaw.json", options);
 }

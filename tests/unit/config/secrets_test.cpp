@@ -6,21 +6,18 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "../../support/env.hpp"
+
 #include "../../support/temp_dir.hpp"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace mmclaw::config;
+using mmclaw::test::env_of;
 using mmclaw::test::TempDir;
 
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
 
 constexpr auto kExecutable = fs::perms::owner_all;
 
