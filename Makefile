@@ -23,6 +23,12 @@ build: configure
 
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
+ifeq ($(CI),true)
+ifeq ($(PRESET),release)
+	@echo "== CI: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"
+	@$(MAKE) --no-print-directory test PRESET=debug
+endif
+endif
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-debug:
