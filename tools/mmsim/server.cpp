@@ -113,7 +113,9 @@ Server::Server(asio::io_context& io, ServerOptions options)
                .is_channel_member = [this](std::string_view u, std::string_view c) { return model_->is_channel_member(u, c); },
                .is_team_member = [this](std::string_view u, std::string_view t) { return model_->is_team_member(u, t); },
                .is_system_admin = [this](std::string_view u) { return model_->is_system_admin(u); },
-               .can_post = [this](std::string_view u, std::string_view c) { return model_->can_post(u, c); },
+               // Typing needs membership; posting alone is allowed to non-members of public channels.
+               .can_post = [this](std::string_view u,
+                                  std::string_view c) { return model_->is_channel_member(u, c) || model_->is_system_admin(u); },
                .all_statuses = {},
                .status_of = {},
                .set_active_status = {},
