@@ -86,6 +86,8 @@ class Server {
   HttpResponse control_faults(const boost::json::object& body);
   HttpResponse control_posts(std::string_view query) const;
   HttpResponse control_calls(std::string_view query) const;
+  HttpResponse control_reactions(std::string_view query) const;
+  HttpResponse control_files() const;
   HttpResponse control_connections() const;
   std::optional<std::string> resolve_user(std::string_view name_or_id) const;
 

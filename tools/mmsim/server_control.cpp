@@ -7,6 +7,7 @@
 #include <boost/url/parse_query.hpp>
 #include <fmt/format.h>
 
+#include "mmsim/model/json_shapes.hpp"
 #include "mmsim/server.hpp"
 #include "util/strings.hpp"
 
@@ -117,6 +118,8 @@ asio::awaitable<HttpResponse> Server::handle_control(HttpRequest& request, const
   if (path == "/_control/faults" && method == http::verb::post) co_return control_faults(body);
   if (path == "/_control/posts" && method == http::verb::get) co_return control_posts(query);
   if (path == "/_control/calls" && method == http::verb::get) co_return control_calls(query);
+  if (path == "/_control/reactions" && method == http::verb::get) co_return control_reactions(query);
+  if (path == "/_control/files" && method == http::verb::get) co_return control_files();
   if (path == "/_control/connections" && method == http::verb::get) co_return control_connections();
   if (path == "/_control/restart" && method == http::verb::post) {
     execute(hub_.restart());
@@ -267,7 +270,31 @@ HttpResponse Server::control_posts(std::string_view query) const {
   const auto channel = query_value(query, "channel_id");
   json::array out;
   const auto posts = channel ? model_->channel_posts(*channel) : model_->posts();
-  for (const Post* post : posts) out.push_back(model_->post_json(*post));
+  for (const Post* post : posts) {
+    json::object item = model_->post_json(*post);
+    // Every state the post went through, so a test can see each edit a client made.
+    json::array history;
+    for (const auto& version : post->history)
+      history.push_back(json::object{{"at", version.at}, {"cause", version.cause}, {"message", version.message}, {"props", version.props}});
+    item["history"] = std::move(history);
+    out.push_back(std::move(item));
+  }
+  return json_response(200, out);
+}
+
+HttpResponse Server::control_reactions(std::string_view query) const {
+  const auto post_id = query_value(query, "post_id");
+  json::array out;
+  for (const Post* post : model_->posts()) {
+    if (post_id && post->id != *post_id) continue;
+    for (const Reaction* reaction : model_->reactions(post->id)) out.push_back(reaction_json(*reaction));
+  }
+  return json_response(200, out);
+}
+
+HttpResponse Server::control_files() const {
+  json::array out;
+  for (const FileRecord* file : model_->files()) out.push_back(file_info_json(*file));
   return json_response(200, out);
 }
 

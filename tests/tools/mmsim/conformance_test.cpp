@@ -326,3 +326,37 @@ TEST(MmsimConformance, GarbageNeverCrashesTheServer) {
   EXPECT_TRUE(sim.running());
   EXPECT_EQ(sim.control("/_control/health").at("status"), "OK");
 }
+
+TEST(MmsimConformance, TheControlApiReadsBackEditsReactionsAndFiles) {
+  Mmsim sim;
+  const auto created = post_as(sim, "alice", kTownSquare, "first draft");
+  const std::string post_id(created.at("body").at("id").as_string());
+  const auto patched = sim.rest("PUT", "/api/v4/posts/" + post_id + "/patch", kAliceToken, R"({"message":"second draft"})");
+  ASSERT_EQ(patched.status, 200u) << patched.body;
+  const auto reacted = sim.rest("POST", "/api/v4/reactions", kBotToken,
+                                json::serialize(json::object{{"user_id", kBotId}, {"post_id", post_id}, {"emoji_name", "eyes"}}));
+  ASSERT_EQ(reacted.status, 200u) << reacted.body;
+  const auto uploaded = sim.control("/_control/upload", json::object{{"as", "alice"}, {"channel_id", kTownSquare},
+                                                                     {"filename", "notes.md"}, {"content", "# notes"}});
+  ASSERT_EQ(uploaded.at("status"), 201) << json::serialize(uploaded);
+
+  const auto posts = sim.control("/_control/posts?channel_id=" + std::string(kTownSquare)).as_array();
+  const auto it = std::find_if(posts.begin(), posts.end(), [&](const json::value& p) { return p.at("id") == post_id; });
+  ASSERT_NE(it, posts.end());
+  EXPECT_EQ(it->at("message"), "second draft");
+  const auto& history = it->at("history").as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].at("cause"), "create");
+  EXPECT_EQ(history[0].at("message"), "first draft");
+  EXPECT_EQ(history[1].at("cause"), "patch");
+
+  const auto reactions = sim.control("/_control/reactions?post_id=" + post_id).as_array();
+  ASSERT_EQ(reactions.size(), 1u);
+  EXPECT_EQ(reactions[0].at("emoji_name"), "eyes");
+  EXPECT_EQ(reactions[0].at("user_id"), kBotId);
+
+  const auto files = sim.control("/_control/files").as_array();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].at("name"), "notes.md");
+  EXPECT_EQ(files[0].at("size"), 7);
+}
