@@ -1,5 +1,7 @@
 #include "mmsim/hub/request.hpp"
 
+#include "util/strings.hpp"
+
 #include <boost/json/parser.hpp>
 
 namespace mmsim {
@@ -8,28 +10,17 @@ namespace json = boost::json;
 
 namespace {
 
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Applies one member to the request; false when Go's Unmarshal would report a type error.
 bool apply_member(ClientRequest& request, std::string_view key, const json::value& value) {
   if (value.is_null()) return true;  // Go leaves the field as it was
-  if (iequals_ascii(key, "seq")) {
+  if (mmclaw::util::iequals(key, "seq")) {
     if (!value.is_int64()) return false;  // floats, exponents and uint64 overflow fail ParseInt
     request.seq = value.get_int64();
-  } else if (iequals_ascii(key, "action")) {
+  } else if (mmclaw::util::iequals(key, "action")) {
     if (!value.is_string()) return false;
     request.action = std::string(value.get_string());
-  } else if (iequals_ascii(key, "data")) {
+  } else if (mmclaw::util::iequals(key, "data")) {
     if (!value.is_object()) return false;
     request.data = value.get_object();
   }

@@ -1,5 +1,7 @@
 #include "mmsim/model/text.hpp"
 
+#include "util/strings.hpp"
+
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -23,17 +25,7 @@ std::string to_lower_ascii(std::string_view s) {
   return out;
 }
 
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept { return mmclaw::util::iequals(a, b); }
 
 bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
