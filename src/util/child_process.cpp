@@ -1,16 +1,11 @@
 #include "util/child_process.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,13 +18,14 @@
 #include <thread>
 #include <utility>
 
-extern char** environ;
+#include "util/posix_process.hpp"
 
 namespace mmclaw::util {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using posix::Fd;
 using std::chrono::milliseconds;
 
 // After the group is gone the pipes reach end of file at once; only a process that left the group
@@ -40,194 +36,30 @@ constexpr milliseconds kDrainLimit{1000};
 constexpr milliseconds kExitNoteWait{100};
 constexpr std::size_t kMaxBufferLimit = std::size_t{1} << 30;
 
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
-
 std::string_view stream_name(Stream which) {
   return which == Stream::out ? "stdout" : "stderr";
 }
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  void reset(int fd = -1) noexcept {
-    // close() is not retried on EINTR: on Linux the descriptor is released either way.
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-struct Pipe {
-  Fd read;
-  Fd write;
-};
-
-// Keeps our descriptors off 0-2: if the parent runs with a closed stdin, pipe2() may hand out 0, and
-// dup2(0, 0) in the child would leave the close-on-exec flag set.
-Fd above_stdio(int fd) {
-  if (fd < 0 || fd > 2) return Fd(fd);
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  ::close(fd);
-  return Fd(moved);
+// "exited with status 1", "killed by SIGTERM": how end-of-file messages say the program ended.
+std::string describe(const posix::ExitStatus& status) {
+  if (!status.signaled) return fmt::format("exited with status {}", status.value);
+  const char* name = ::sigabbrev_np(status.value);
+  return name ? fmt::format("killed by SIG{}", name) : fmt::format("killed by signal {}", status.value);
 }
 
-std::optional<Pipe> make_pipe() {
-  std::array<int, 2> fds{};
-  if (::pipe2(fds.data(), O_CLOEXEC) != 0) return std::nullopt;
-  Pipe pipe{above_stdio(fds[0]), above_stdio(fds[1])};
-  if (!pipe.read || !pipe.write) return std::nullopt;
-  return pipe;
-}
-
-bool set_nonblocking(int fd) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-class SpawnFileActions {
- public:
-  SpawnFileActions() { ::posix_spawn_file_actions_init(&actions_); }
-  ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
-  SpawnFileActions(const SpawnFileActions&) = delete;
-  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
-  posix_spawn_file_actions_t* get() noexcept { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
-
-class SpawnAttr {
- public:
-  SpawnAttr() { ::posix_spawnattr_init(&attr_); }
-  ~SpawnAttr() { ::posix_spawnattr_destroy(&attr_); }
-  SpawnAttr(const SpawnAttr&) = delete;
-  SpawnAttr& operator=(const SpawnAttr&) = delete;
-  posix_spawnattr_t* get() noexcept { return &attr_; }
-
- private:
-  posix_spawnattr_t attr_{};
-};
-
-// SIGPIPE policy (as in run_subprocess): the calling thread blocks SIGPIPE while it writes, so a
-// write to a child that stopped reading fails with EPIPE instead of killing the process. The SIGPIPE
-// that write raised is thread-directed and stays pending while blocked; it is consumed with a
-// zero-timeout sigtimedwait() before the old mask returns, unless one was already pending before
-// (then it is not ours to swallow). Only this thread's mask changes.
-class SigpipeBlock {
- public:
-  SigpipeBlock() {
-    ::sigemptyset(&set_);
-    ::sigaddset(&set_, SIGPIPE);
-    sigset_t pending;
-    ::sigemptyset(&pending);
-    ::sigpending(&pending);
-    was_pending_ = ::sigismember(&pending, SIGPIPE) == 1;
-    ::pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~SigpipeBlock() {
-    if (raised_ && !was_pending_) {
-      const timespec zero{};
-      while (::sigtimedwait(&set_, nullptr, &zero) < 0 && errno == EINTR) {
-      }
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SigpipeBlock(const SigpipeBlock&) = delete;
-  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
-
-  void note_epipe() noexcept { raised_ = true; }
-
- private:
-  sigset_t set_{};
-  sigset_t old_{};
-  bool was_pending_ = false;
-  bool raised_ = false;
-};
-
-struct ExitInfo {
-  bool signaled = false;
-  int value = 0;  // the exit code, or the signal number
-
-  int code() const noexcept { return signaled ? 128 + value : value; }
-  std::string describe() const {
-    if (!signaled) return fmt::format("exited with status {}", value);
-    const char* name = ::sigabbrev_np(value);
-    return name ? fmt::format("killed by SIG{}", name) : fmt::format("killed by signal {}", value);
-  }
-};
-
-struct ExitPeek {
-  bool exited = false;
-  std::optional<ExitInfo> info;  // empty when someone else reaped the child
-};
-
-// Whether the child has exited, without reaping it: while it is an unreaped zombie its pid, and so
-// its process group id, cannot be reused.
-ExitPeek peek_exit(pid_t pid) {
-  siginfo_t info{};
-  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-    if (errno != EINTR) return {true, std::nullopt};  // ECHILD: reaped elsewhere, nothing to wait for
-  }
-  if (info.si_pid != pid) return {};
-  return {true, ExitInfo{info.si_code != CLD_EXITED, info.si_status}};
-}
-
-std::optional<int> reap(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return std::nullopt;
-  }
-  return status;
+// The status as shells report it: 128 + the signal number for a death by signal.
+int shell_status(const posix::ExitStatus& status) {
+  return status.signaled ? 128 + status.value : status.value;
 }
 
 std::optional<Error> check_options(const ChildOptions& options) {
-  if (options.argv.empty() || options.argv[0].empty()) {
-    return Error::invalid_input("cannot run a program: argv is empty");
-  }
+  if (auto error = posix::check_command(options.argv, options.env)) return error;
   const auto& program = options.argv[0];
-  const auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
-  if (std::ranges::any_of(options.argv, has_nul)) {
-    return Error::invalid_input(fmt::format("cannot run {}: an argument contains a NUL byte", program));
-  }
-  if (options.env) {
-    for (const auto& var : *options.env) {
-      if (has_nul(var) || var.find('=') == std::string::npos) {
-        return Error::invalid_input(
-            fmt::format("cannot run {}: environment entries must be K=V without NUL bytes", program));
-      }
-    }
-  }
   if (options.max_buffered_bytes == 0 || options.max_buffered_bytes > kMaxBufferLimit) {
     return Error::invalid_input(
         fmt::format("cannot run {}: max_buffered_bytes must be between 1 and {}", program, kMaxBufferLimit));
   }
-  if (options.cwd) {
-    // Checked here for a clear message: a failed chdir in the child reads like a missing program.
-    struct stat st {};
-    const auto& dir = options.cwd->native();
-    const int err = ::stat(dir.c_str(), &st) != 0 ? errno : (S_ISDIR(st.st_mode) ? 0 : ENOTDIR);
-    if (err != 0) {
-      return Error::permanent(
-          fmt::format("cannot run {}: working directory {}: {}", program, dir, errno_text(err)));
-    }
-  }
-  return std::nullopt;
+  return posix::check_cwd(program, options.cwd);
 }
 
 // What the reader thread has collected from one stream. Offsets count bytes from the start of the
@@ -297,7 +129,7 @@ struct ChildProcess::State {
   Fd err_fd;   // owned by the reader thread
   bool pipe_stdin = false;
   bool reaped = false;
-  std::optional<ExitInfo> exit;  // set when reaped, unless someone else reaped the child
+  std::optional<posix::ExitStatus> exit;  // set when reaped, unless someone else reaped the child
 
   mutable std::mutex mutex;
   std::condition_variable changed;      // new bytes or end of file on a stream
@@ -330,8 +162,8 @@ struct ChildProcess::State {
       if (polled[wake_slot].revents != 0) break;
       for (std::size_t i = 0; i < fds.size(); ++i) {
         if (slot[i] == SIZE_MAX || polled[slot[i]].revents == 0) continue;
-        const auto n = ::read(fds[i]->get(), buffer.data(), buffer.size());
-        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        const auto n = posix::read_once(fds[i]->get(), buffer);
+        if (n < 0 && posix::would_block(errno)) continue;
         {
           const std::lock_guard lock(mutex);
           if (n > 0) {
@@ -354,7 +186,7 @@ struct ChildProcess::State {
   // Waits until the child has exited (without reaping it) or the deadline passes.
   bool wait_exit(Clock::time_point deadline) const {
     while (true) {
-      if (reaped || peek_exit(pid).exited) return true;
+      if (reaped || posix::peek_exit(pid).exited) return true;
       const auto now = Clock::now();
       if (now >= deadline) return false;
       auto wait_ms = std::chrono::ceil<milliseconds>(deadline - now).count();
@@ -368,21 +200,13 @@ struct ChildProcess::State {
     }
   }
 
-  // Kills whatever is left in the group and reaps the child. The child is not reaped yet, so the
-  // group id is still ours.
+  // Kills whatever is left in the group and reaps the child.
   void end_group() noexcept {
     if (reaped) return;
-    ::kill(-pid, SIGKILL);
-    const auto status = reap(pid);
+    exit = posix::kill_group_and_reap(pid);
     reaped = true;
     exit_fd.reset();
     stdin_fd.reset();
-    if (!status) return;
-    if (WIFEXITED(*status)) {
-      exit = ExitInfo{false, WEXITSTATUS(*status)};
-    } else if (WIFSIGNALED(*status)) {
-      exit = ExitInfo{true, WTERMSIG(*status)};
-    }
   }
 
   // Ends the group, gives the reader a moment to collect the last output, and returns the status.
@@ -397,16 +221,16 @@ struct ChildProcess::State {
     if (!exit) {
       return fail(Error::permanent(fmt::format("{}: its exit status was collected elsewhere", who())));
     }
-    return exit->code();
+    return shell_status(*exit);
   }
 
   // " (exited with status 1)" for end-of-file messages.
   std::string exit_note(Clock::time_point deadline) const {
-    if (reaped) return exit ? fmt::format(" ({})", exit->describe()) : std::string();
+    if (reaped) return exit ? fmt::format(" ({})", describe(*exit)) : std::string();
     wait_exit(std::min(deadline, Clock::now() + kExitNoteWait));
-    const auto peek = peek_exit(pid);
+    const auto peek = posix::peek_exit(pid);
     if (!peek.exited) return " (still running)";
-    return peek.info ? fmt::format(" ({})", peek.info->describe()) : std::string();
+    return peek.status ? fmt::format(" ({})", describe(*peek.status)) : std::string();
   }
 
   // The next line, or the error that says what was `wanted` ("containing ..."; empty: any line).
@@ -454,91 +278,54 @@ Result<ChildProcess> ChildProcess::spawn(const ChildOptions& options) {
   if (auto error = check_options(options)) return fail(std::move(*error));
   const std::string& program = options.argv[0];
   const auto cannot_run = [&](std::string_view what, int err) {
-    return fail(Error::permanent(fmt::format("cannot run {}: {}: {}", program, what, errno_text(err))));
+    return fail(posix::cannot_run(program, what, err));
   };
 
   auto state = std::make_unique<State>();
   state->program = program;
   state->limit = options.max_buffered_bytes;
   state->pipe_stdin = options.pipe_stdin;
-  state->wake_fd = above_stdio(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  state->wake_fd = posix::above_stdio(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!state->wake_fd) return cannot_run("eventfd", errno);
 
-  std::optional<Pipe> in;
-  std::optional<Pipe> out;
-  std::optional<Pipe> err;
-  if (options.pipe_stdin && !(in = make_pipe())) return cannot_run("pipe", errno);
-  if (options.capture_stdout && !(out = make_pipe())) return cannot_run("pipe", errno);
-  if (options.capture_stderr && !(err = make_pipe())) return cannot_run("pipe", errno);
+  std::optional<posix::Pipe> in;
+  std::optional<posix::Pipe> out;
+  std::optional<posix::Pipe> err;
+  if (options.pipe_stdin && !(in = posix::make_pipe())) return cannot_run("pipe", errno);
+  if (options.capture_stdout && !(out = posix::make_pipe())) return cannot_run("pipe", errno);
+  if (options.capture_stderr && !(err = posix::make_pipe())) return cannot_run("pipe", errno);
 
-  SpawnFileActions actions;
-  if (in) {
-    ::posix_spawn_file_actions_adddup2(actions.get(), in->read.get(), STDIN_FILENO);
-  } else {
-    // Not inherited: a server under test must not compete with the terminal or ctest for input.
-    ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  }
-  if (out) ::posix_spawn_file_actions_adddup2(actions.get(), out->write.get(), STDOUT_FILENO);
-  if (err) ::posix_spawn_file_actions_adddup2(actions.get(), err->write.get(), STDERR_FILENO);
-  if (options.cwd) ::posix_spawn_file_actions_addchdir_np(actions.get(), options.cwd->c_str());
-  // Descriptors opened elsewhere without O_CLOEXEC (sockets, the store) must not leak to the child.
-  ::posix_spawn_file_actions_addclosefrom_np(actions.get(), 3);
-
-  SpawnAttr attr;
-  sigset_t empty;
-  ::sigemptyset(&empty);
-  sigset_t all;
-  ::sigfillset(&all);
-  ::sigdelset(&all, SIGKILL);
-  ::sigdelset(&all, SIGSTOP);
-  ::posix_spawnattr_setflags(attr.get(),
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  ::posix_spawnattr_setpgroup(attr.get(), 0);
-  ::posix_spawnattr_setsigmask(attr.get(), &empty);
-  ::posix_spawnattr_setsigdefault(attr.get(), &all);
-
-  std::vector<char*> argv;
-  argv.reserve(options.argv.size() + 1);
-  for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  if (options.env) {
-    envp.reserve(options.env->size() + 1);
-    for (const auto& var : *options.env) envp.push_back(const_cast<char*>(var.c_str()));
-    envp.push_back(nullptr);
-  }
-
-  pid_t pid = -1;
-  // glibc reports exec failures (ENOENT, EACCES) from posix_spawn itself and reaps that child.
-  const int spawn_error = ::posix_spawn(&pid, program.c_str(), actions.get(), attr.get(), argv.data(),
-                                        options.env ? envp.data() : environ);
-  if (spawn_error != 0) {
-    return fail(Error::permanent(fmt::format("cannot run {}: {}", program, errno_text(spawn_error))));
-  }
-  state->pid = pid;
+  // A stdin that is not a pipe is /dev/null, not inherited: a server under test must not compete
+  // with the terminal or ctest for input.
+  const posix::ChildStdio stdio{.in = in ? in->read.get() : -1,
+                                .out = out ? out->write.get() : -1,
+                                .err = err ? err->write.get() : -1,
+                                .null_stdin = true};
+  const auto pid = posix::spawn_in_new_group({options.argv, options.env, options.cwd}, stdio);
+  if (!pid) return fail(pid.error());
+  state->pid = *pid;
   // From here on the child exists: every way out goes through the ChildProcess destructor.
   ChildProcess child(std::move(state));
   State& s = *child.state_;
-  // Through syscall() because glibc 2.36's <sys/pidfd.h> lacks extern "C". Without a pidfd (kernels
-  // before 5.3) waits check for the exit every 10 ms.
-  s.exit_fd = Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  // Without a pidfd (kernels before 5.3) waits check for the exit every 10 ms.
+  s.exit_fd = posix::open_pidfd(*pid);
 
   if (in) {
     in->read.reset();
     s.stdin_fd = std::move(in->write);
-    if (!set_nonblocking(s.stdin_fd.get())) return cannot_run("fcntl", errno);
+    if (!posix::set_nonblocking(s.stdin_fd.get())) return cannot_run("fcntl", errno);
   }
   if (out) {
     out->write.reset();
     s.out_fd = std::move(out->read);
     s.streams[0].captured = true;
-    if (!set_nonblocking(s.out_fd.get())) return cannot_run("fcntl", errno);
+    if (!posix::set_nonblocking(s.out_fd.get())) return cannot_run("fcntl", errno);
   }
   if (err) {
     err->write.reset();
     s.err_fd = std::move(err->read);
     s.streams[1].captured = true;
-    if (!set_nonblocking(s.err_fd.get())) return cannot_run("fcntl", errno);
+    if (!posix::set_nonblocking(s.err_fd.get())) return cannot_run("fcntl", errno);
   }
 
   if (out || err) {
@@ -626,7 +413,7 @@ std::uint64_t ChildProcess::dropped_bytes(Stream which) const {
 }
 
 bool ChildProcess::running() const {
-  return state_ && !state_->reaped && !peek_exit(state_->pid).exited;
+  return state_ && !state_->reaped && !posix::peek_exit(state_->pid).exited;
 }
 
 pid_t ChildProcess::pid() const noexcept {
@@ -642,21 +429,20 @@ Result<void> ChildProcess::write_stdin(std::string_view data, milliseconds timeo
   }
   if (!s.stdin_fd) return fail(Error::permanent(fmt::format("stdin of {} is closed", s.who())));
   const auto deadline = Clock::now() + std::max(timeout, milliseconds::zero());
-  SigpipeBlock sigpipe;
+  posix::SigpipeBlock sigpipe;
   std::size_t written = 0;
   while (written < data.size()) {
-    const auto n = ::write(s.stdin_fd.get(), data.data() + written, data.size() - written);
+    const auto n = sigpipe.write_once(s.stdin_fd.get(), data.substr(written));
     if (n >= 0) {
       written += static_cast<std::size_t>(n);
       continue;
     }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    if (!posix::would_block(errno)) {
       const int err = errno;
-      if (err == EPIPE) sigpipe.note_epipe();
       s.stdin_fd.reset();
       if (err == EPIPE) return fail(Error::permanent(fmt::format("{} closed its stdin", s.who())));
-      return fail(Error::permanent(fmt::format("writing to stdin of {}: {}", s.who(), errno_text(err))));
+      return fail(
+          Error::permanent(fmt::format("writing to stdin of {}: {}", s.who(), posix::errno_text(err))));
     }
     const auto now = Clock::now();
     if (now >= deadline) {
