@@ -34,13 +34,12 @@ endif
 test-debug:
 	@$(MAKE) --no-print-directory test PRESET=debug
 
+# The demo: mmsim, llmsim and `mmclaw gateway` on 127.0.0.1 and a chat in this terminal
+# (docs/commands.md, "mmclaw demo"). ARGS passes options: make demo ARGS="--script examples/demo.txt".
+ARGS ?=
 demo: build
-	@echo "== mmclaw config check examples/openclaw.json"
-	@$(MMCLAW) config check --config examples/openclaw.json
-	@echo
-	@echo "The demo will run the whole flow here once the bundled simulators exist:"
-	@echo "  mmsim (a Mattermost server) and llmsim (a model server) on 127.0.0.1,"
-	@echo "  with mmclaw answering DMs, channel mentions and threads through them."
+	@echo "== $(MMCLAW) demo $(ARGS)"
+	@$(MMCLAW) demo $(ARGS)
 
 bench: build
 	$(BUILD_DIR)/bench/bench_config

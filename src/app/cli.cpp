@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/cmd_config.hpp"
+#include "app/cmd_demo.hpp"
 #include "util/log.hpp"
 
 namespace mmclaw::app {
@@ -121,7 +122,19 @@ int run_cli(int argc, char** argv) {
   read->add_option("--account", msg.account, "Account id");
   read->callback(choose(Command::message_read));
 
-  app.add_subcommand("demo", "Run the whole flow on the bundled Mattermost and LLM simulators")->callback(choose(Command::demo));
+  DemoOptions demo_options;
+  auto* demo = app.add_subcommand("demo", "Run the whole flow on the bundled Mattermost and LLM simulators");
+  demo->add_option("--script", demo_options.script, "Run the chat lines of FILE instead of the terminal's")
+      ->type_name("FILE");
+  demo->add_option("--mmsim", demo_options.mmsim, "The mmsim binary (default: next to the build, or PATH)")
+      ->type_name("PATH");
+  demo->add_option("--llmsim", demo_options.llmsim, "The llmsim binary (default: as for --mmsim)")
+      ->type_name("PATH");
+  demo->add_option("--fixture", demo_options.fixture, "mmsim fixture (default: examples/demo-fixture.json)")
+      ->type_name("PATH");
+  demo->add_flag("--keep-running", demo_options.keep_running,
+                 "After the chat or script, keep the simulators and the gateway running until Ctrl-C");
+  demo->callback(choose(Command::demo));
 
   try {
     app.parse(argc, argv);
@@ -150,7 +163,7 @@ int run_cli(int argc, char** argv) {
     case Command::message_send: return not_available("message send");
     case Command::message_react: return not_available("message react");
     case Command::message_read: return not_available("message read");
-    case Command::demo: return not_available("demo");
+    case Command::demo: return run_demo(global, demo_options);
     case Command::none: break;
   }
   std::cerr << app.help();

@@ -40,8 +40,7 @@ TEST(CliCommands, CommandsNotBuiltYetSaySoAndExitWithTwo) {
       {"pairing deny", {"pairing", "deny", "ABCD2345"}},
       {"message send", {"message", "send", "--target", "@alice", "hello"}},
       {"message react", {"message", "react", "--post", "p1", "--emoji", "eyes"}},
-      {"message read", {"message", "read", "--target", "#town-square"}},
-      {"demo", {"demo"}}};
+      {"message read", {"message", "read", "--target", "#town-square"}}};
   for (const auto& [name, args] : commands) {
     const auto run = run_mmclaw(args);
     EXPECT_EQ(run.exit_code, 2) << name;

@@ -16,6 +16,7 @@
 
 #include "llmsim/server.hpp"
 #include "util/log.hpp"
+#include "util/parent_death.hpp"
 #include "util/redact.hpp"
 
 namespace {
@@ -42,11 +43,14 @@ int run(int argc, char** argv) {
   app.add_option("--control-token", options.control_token,
                  "Require `Authorization: Bearer TOKEN` on /_control/ endpoints");
   app.add_option("--log-level", level_name, "trace, debug, info, warn, error or off")->capture_default_str();
+  bool exit_with_parent = false;
+  app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the process that started llmsim dies");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (exit_with_parent && !mmclaw::util::exit_when_parent_dies()) return 1;
   const auto level = log::parse_level(level_name);
   if (!level) {
     fmt::print(stderr, "llmsim: --log-level: unknown level \"{}\"\n", level_name);

@@ -14,6 +14,7 @@
 
 #include "mmsim/server.hpp"
 #include "util/log.hpp"
+#include "util/parent_death.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"mmsim: a Mattermost server simulator for tests, demos and benchmarks", "mmsim"};
@@ -34,11 +35,14 @@ int main(int argc, char** argv) {
   app.add_option("--rate-limit-per-sec", options.model.rate_limit.per_sec, "Sustained requests per second")->capture_default_str();
   app.add_option("--rate-limit-burst", options.model.rate_limit.max_burst, "Burst size")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  bool exit_with_parent = false;
+  app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the process that started mmsim dies");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (exit_with_parent && !mmclaw::util::exit_when_parent_dies()) return 1;
   options.model.rate_limit.enabled = rate_limit;
   if (!control_token.empty()) options.control_token = control_token;
   const auto level = mmclaw::log::parse_level(log_level);
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
   }
   mmclaw::log::init({*level, mmclaw::log::Format::text});
 
+  std::signal(SIGPIPE, SIG_IGN);  // a client that vanishes mid-write must not kill the server
   boost::asio::io_context io;
   mmsim::Server server(io, options);
   if (!fixture_path.empty()) {
@@ -72,8 +77,7 @@ int main(int argc, char** argv) {
     std::cerr << "mmsim: " << started.error().message << "\n";
     return 1;
   }
-  std::cout << "mmsim listening on http://" << options.host << ":" << server.port() << std::endl;
-
+  // Installed before the ready line: a test may send SIGTERM as soon as it has read it.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
@@ -85,6 +89,8 @@ int main(int argc, char** argv) {
         },
         boost::asio::detached);
   });
+  std::cout << "mmsim listening on http://" << options.host << ":" << server.port() << std::endl;
+
   io.run();
   return 0;
 }

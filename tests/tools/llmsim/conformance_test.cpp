@@ -35,7 +35,7 @@ class Llmsim {
  public:
   explicit Llmsim(std::vector<std::string> extra_args = {}) {
     ChildOptions options;
-    options.argv = {LLMSIM_BINARY, "--port", "0", "--log-level", "warn"};
+    options.argv = {LLMSIM_BINARY, "--port", "0", "--log-level", "warn", "--exit-with-parent"};
     options.argv.insert(options.argv.end(), extra_args.begin(), extra_args.end());
     auto child = ChildProcess::spawn(options);
     if (!child) throw std::runtime_error(child.error().message);

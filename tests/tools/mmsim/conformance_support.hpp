@@ -37,7 +37,7 @@ class Mmsim {
  public:
   explicit Mmsim(std::vector<std::string> extra = {}) {
     mmclaw::util::ChildOptions options;
-    options.argv = {MMSIM_BINARY, "--port", "0", "--log-level", "warn", "--fixture",
+    options.argv = {MMSIM_BINARY, "--port", "0", "--log-level", "warn", "--exit-with-parent", "--fixture",
                     std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
     options.argv.insert(options.argv.end(), extra.begin(), extra.end());
     auto child = mmclaw::util::ChildProcess::spawn(options);
