@@ -27,8 +27,45 @@ CREATE TABLE schema_migrations (
 ) STRICT;
 )sql";
 
+// Durable ingress (channel-behaviour.md §3.6): one row per accepted post, keyed as the gateway
+// dedupes, and per-channel catch-up cursors. The partial indexes serve the two scans that must stay
+// cheap however many finished rows there are: unfinished posts at start-up, finished ones to prune.
+constexpr std::string_view create_ingress_sql = R"sql(
+CREATE TABLE ingress_posts (
+  account_id      TEXT    NOT NULL,
+  post_id         TEXT    NOT NULL,
+  channel_id      TEXT    NOT NULL,
+  root_id         TEXT    NOT NULL DEFAULT '',
+  create_at       INTEGER NOT NULL,
+  update_at       INTEGER NOT NULL,
+  state           TEXT    NOT NULL CHECK (state IN ('received', 'dispatched', 'answered', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  restart_retries INTEGER NOT NULL DEFAULT 0 CHECK (restart_retries >= 0),
+  reason          TEXT    NOT NULL DEFAULT '',
+  reply_post_id   TEXT    NOT NULL DEFAULT '',
+  recorded_at     INTEGER NOT NULL,
+  changed_at      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, post_id)
+) STRICT;
+
+CREATE INDEX ingress_posts_unfinished ON ingress_posts (account_id, create_at, post_id)
+  WHERE state IN ('received', 'dispatched');
+CREATE INDEX ingress_posts_finished ON ingress_posts (changed_at)
+  WHERE state IN ('answered', 'dead');
+
+CREATE TABLE ingress_cursors (
+  account_id    TEXT    NOT NULL,
+  channel_id    TEXT    NOT NULL,
+  max_update_at INTEGER,
+  last_sweep_at INTEGER,
+  changed_at    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, channel_id)
+) STRICT;
+)sql";
+
 constexpr std::array migrations_list{
     Migration{1, "create_meta", create_meta_sql},
+    Migration{2, "create_ingress", create_ingress_sql},
 };
 
 std::int64_t now_millis() {

@@ -26,7 +26,9 @@ std::unexpected<Error> fail_at(const fs::path& path, Error error) {
   return fail(std::move(error));
 }
 
-std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 std::int64_t now_millis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -130,6 +132,100 @@ Result<void> check_meta_text(std::string_view key, std::optional<std::string_vie
   return {};
 }
 
+// Ids go into PostgreSQL `text` columns later, which cannot hold NUL; an empty id is always a bug in
+// the caller, and would make every such post a duplicate of the first.
+Result<void> check_id(std::string_view what, std::string_view value) {
+  if (value.empty()) return fail(Error::invalid_input(std::string(what) + " must not be empty"));
+  if (value.find('\0') != std::string_view::npos) {
+    return fail(Error::invalid_input(std::string(what) + " must not contain a NUL byte"));
+  }
+  return {};
+}
+
+Result<void> check_ids(std::string_view account_id, std::string_view post_id) {
+  if (auto checked = check_id("the account id", account_id); !checked) return checked;
+  return check_id("the post id", post_id);
+}
+
+Result<void> check_time(std::string_view what, std::int64_t value) {
+  if (value < 0) {
+    return fail(
+        Error::invalid_input(std::string(what) + " must not be negative, got " + std::to_string(value)));
+  }
+  return {};
+}
+
+std::string describe_post(std::string_view account_id, std::string_view post_id) {
+  return "post " + std::string(post_id) + " of account " + std::string(account_id);
+}
+
+std::optional<IngressState> parse_state(std::string_view text) {
+  for (IngressState state :
+       {IngressState::received, IngressState::dispatched, IngressState::answered, IngressState::dead}) {
+    if (to_string(state) == text) return state;
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view ingress_columns =
+    "account_id, post_id, channel_id, root_id, create_at, update_at, state, attempts, restart_retries, "
+    "reason, reply_post_id, recorded_at, changed_at";
+
+// Reads a row selected with ingress_columns. The CHECK constraint keeps unknown states out, so one
+// here means the file was edited by hand or by a newer mmclaw that left a state this one lacks.
+Result<IngressRecord> read_ingress_row(const Statement& row) {
+  IngressRecord record;
+  record.account_id = row.column_text(0);
+  record.post_id = row.column_text(1);
+  record.channel_id = row.column_text(2);
+  record.root_id = row.column_text(3);
+  record.create_at = row.column_int64(4);
+  record.update_at = row.column_int64(5);
+  const auto state = parse_state(row.column_text(6));
+  if (!state) {
+    return fail(Error::permanent(describe_post(record.account_id, record.post_id) +
+                                 " has an unknown state '" + std::string(row.column_text(6)) + "'"));
+  }
+  record.state = *state;
+  record.attempts = static_cast<int>(row.column_int64(7));
+  record.restart_retries = static_cast<int>(row.column_int64(8));
+  record.reason = row.column_text(9);
+  record.reply_post_id = row.column_text(10);
+  record.recorded_at = row.column_int64(11);
+  record.changed_at = row.column_int64(12);
+  return record;
+}
+
+Result<std::optional<IngressRecord>> select_ingress_post(Database& db, std::string_view account_id,
+                                                         std::string_view post_id) {
+  auto statement = db.prepare("SELECT " + std::string(ingress_columns) +
+                              " FROM ingress_posts WHERE account_id = ?1 AND post_id = ?2");
+  if (!statement) return fail(std::move(statement.error()));
+  statement->bind_text(1, account_id).bind_text(2, post_id);
+  auto stepped = statement->step();
+  if (!stepped) return fail(std::move(stepped.error()));
+  if (*stepped == Step::done) return std::optional<IngressRecord>();
+  auto record = read_ingress_row(*statement);
+  if (!record) return fail(std::move(record.error()));
+  return std::optional<IngressRecord>(std::move(*record));
+}
+
+// Why a state change did not apply: the post is unknown, or in a state that does not allow it.
+Error refused_change(Database& db, std::string_view account_id, std::string_view post_id,
+                     std::string_view change) {
+  auto found = select_ingress_post(db, account_id, post_id);
+  if (!found) return std::move(found.error());
+  if (!*found) return Error::not_found(describe_post(account_id, post_id) + " was never admitted");
+  return Error::invalid_input("cannot " + std::string(change) + " " + describe_post(account_id, post_id) +
+                              ": it is " + std::string(to_string((*found)->state)));
+}
+
+Result<void> run(Statement& statement) {
+  auto stepped = statement.step();
+  if (!stepped) return fail(std::move(stepped.error()));
+  return {};
+}
+
 struct OpenSteps {
   const fs::path& path;
   const SqliteOptions& options;
@@ -229,6 +325,271 @@ Result<void> SqliteStore::set_meta(std::string_view key, std::string_view value)
   statement->bind_text(1, key).bind_text(2, value).bind_int64(3, now_millis());
   if (auto stepped = statement->step(); !stepped) return fail_at(path_, std::move(stepped.error()));
   return {};
+}
+
+Result<AdmitOutcome> SqliteStore::admit_post(const IngressRecord& post, std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_ids(post.account_id, post.post_id); !ok) return ok;
+    if (auto ok = check_id("the channel id", post.channel_id); !ok) return ok;
+    if (post.root_id.find('\0') != std::string::npos) {
+      return fail(Error::invalid_input("the root id must not contain a NUL byte"));
+    }
+    if (auto ok = check_time("create_at", post.create_at); !ok) return ok;
+    return check_time("update_at", post.update_at);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  // Insert first: in the common case (a new post) that is the only statement, and the conflict
+  // target makes the check-and-record one step for every replica sharing a PostgreSQL store.
+  auto admitted = db_.transaction([&]() -> Result<AdmitOutcome> {
+    auto insert = db_.prepare(
+        "INSERT INTO ingress_posts (account_id, post_id, channel_id, root_id, create_at, update_at, state, "
+        "recorded_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?7) "
+        "ON CONFLICT (account_id, post_id) DO NOTHING");
+    if (!insert) return fail(std::move(insert.error()));
+    insert->bind_text(1, post.account_id)
+        .bind_text(2, post.post_id)
+        .bind_text(3, post.channel_id)
+        .bind_text(4, post.root_id)
+        .bind_int64(5, post.create_at)
+        .bind_int64(6, post.update_at)
+        .bind_int64(7, now_ms);
+    if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+    if (db_.changes() == 1) return AdmitOutcome::new_post;
+
+    auto existing = select_ingress_post(db_, post.account_id, post.post_id);
+    if (!existing) return fail(std::move(existing.error()));
+    if (!*existing) return fail(Error::permanent("the conflicting ingress row vanished"));
+    const IngressState state = (*existing)->state;
+    return state == IngressState::answered || state == IngressState::dead ? AdmitOutcome::duplicate_done
+                                                                          : AdmitOutcome::duplicate_pending;
+  });
+  if (!admitted) return fail_at(path_, std::move(admitted.error()));
+  return *admitted;
+}
+
+Result<bool> SqliteStore::mark_dispatched(std::string_view account_id, std::string_view post_id,
+                                          std::int64_t now_ms) {
+  if (auto checked = check_ids(account_id, post_id); !checked)
+    return fail_at(path_, std::move(checked.error()));
+  auto dispatched = db_.transaction([&]() -> Result<bool> {
+    auto update = db_.prepare(
+        "UPDATE ingress_posts SET state = 'dispatched', attempts = attempts + 1, changed_at = ?3 "
+        "WHERE account_id = ?1 AND post_id = ?2 AND state = 'received'");
+    if (!update) return fail(std::move(update.error()));
+    update->bind_text(1, account_id).bind_text(2, post_id).bind_int64(3, now_ms);
+    if (auto ran = run(*update); !ran) return fail(std::move(ran.error()));
+    if (db_.changes() == 1) return true;
+    // Losing the race is an answer; a post nobody admitted is a bug in the caller.
+    auto existing = select_ingress_post(db_, account_id, post_id);
+    if (!existing) return fail(std::move(existing.error()));
+    if (!*existing) return fail(Error::not_found(describe_post(account_id, post_id) + " was never admitted"));
+    return false;
+  });
+  if (!dispatched) return fail_at(path_, std::move(dispatched.error()));
+  return *dispatched;
+}
+
+Result<void> SqliteStore::finish_post(std::string_view account_id, std::string_view post_id, IngressState to,
+                                      std::string_view from_sql, std::string_view reason,
+                                      std::string_view reply_post_id, std::int64_t now_ms) {
+  auto finished = db_.transaction([&]() -> Result<void> {
+    auto update = db_.prepare(
+        "UPDATE ingress_posts SET state = ?3, reason = ?4, reply_post_id = ?5, changed_at = ?6 "
+        "WHERE account_id = ?1 AND post_id = ?2 AND state IN (" +
+        std::string(from_sql) + ")");
+    if (!update) return fail(std::move(update.error()));
+    update->bind_text(1, account_id)
+        .bind_text(2, post_id)
+        .bind_text(3, to_string(to))
+        .bind_text(4, reason)
+        .bind_text(5, reply_post_id)
+        .bind_int64(6, now_ms);
+    if (auto ran = run(*update); !ran) return fail(std::move(ran.error()));
+    if (db_.changes() == 1) return {};
+    return fail(refused_change(db_, account_id, post_id, "mark " + std::string(to_string(to))));
+  });
+  if (!finished) return fail_at(path_, std::move(finished.error()));
+  return {};
+}
+
+Result<void> SqliteStore::mark_answered(std::string_view account_id, std::string_view post_id,
+                                        std::string_view reply_post_id, std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_ids(account_id, post_id); !ok) return ok;
+    return check_id("the reply post id", reply_post_id);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  // Only a dispatched post can have been answered; anything else means two paths handled one post.
+  return finish_post(account_id, post_id, IngressState::answered, "'dispatched'", "", reply_post_id, now_ms);
+}
+
+Result<void> SqliteStore::mark_dead(std::string_view account_id, std::string_view post_id,
+                                    std::string_view reason, std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_ids(account_id, post_id); !ok) return ok;
+    return check_id("the reason", reason);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  return finish_post(account_id, post_id, IngressState::dead, "'received', 'dispatched'", reason, "", now_ms);
+}
+
+Result<std::optional<IngressRecord>> SqliteStore::ingress_post(std::string_view account_id,
+                                                               std::string_view post_id) {
+  if (auto checked = check_ids(account_id, post_id); !checked)
+    return fail_at(path_, std::move(checked.error()));
+  auto found = select_ingress_post(db_, account_id, post_id);
+  if (!found) return fail_at(path_, std::move(found.error()));
+  return std::move(*found);
+}
+
+Result<std::vector<IngressRecord>> SqliteStore::take_unfinished_after_restart(std::string_view account_id,
+                                                                              std::int64_t now_ms) {
+  if (auto checked = check_id("the account id", account_id); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  // One transaction, so a crash in the middle hands nothing out and exhausts nothing.
+  auto taken = db_.transaction([&]() -> Result<std::vector<IngressRecord>> {
+    std::vector<IngressRecord> records;
+    {
+      auto select = db_.prepare("SELECT " + std::string(ingress_columns) +
+                                " FROM ingress_posts WHERE account_id = ?1 AND state IN ('received', "
+                                "'dispatched') AND restart_retries = 0 ORDER BY create_at, post_id");
+      if (!select) return fail(std::move(select.error()));
+      select->bind_text(1, account_id);
+      while (true) {
+        auto stepped = select->step();
+        if (!stepped) return fail(std::move(stepped.error()));
+        if (*stepped == Step::done) break;
+        auto record = read_ingress_row(*select);
+        if (!record) return fail(std::move(record.error()));
+        records.push_back(std::move(*record));
+      }
+    }
+    // Handed back once before and still unfinished: the retry itself did not finish, so stop here.
+    auto exhaust = db_.prepare(
+        "UPDATE ingress_posts SET state = 'dead', reason = ?2, changed_at = ?3 "
+        "WHERE account_id = ?1 AND state IN ('received', 'dispatched') AND restart_retries > 0");
+    if (!exhaust) return fail(std::move(exhaust.error()));
+    exhaust->bind_text(1, account_id).bind_text(2, restart_retry_exhausted).bind_int64(3, now_ms);
+    if (auto ran = run(*exhaust); !ran) return fail(std::move(ran.error()));
+
+    // Back to received, so the ordinary mark_dispatched path dispatches them and counts the attempt.
+    auto retry = db_.prepare(
+        "UPDATE ingress_posts SET state = 'received', restart_retries = restart_retries + 1, changed_at = ?2 "
+        "WHERE account_id = ?1 AND state IN ('received', 'dispatched') AND restart_retries = 0");
+    if (!retry) return fail(std::move(retry.error()));
+    retry->bind_text(1, account_id).bind_int64(2, now_ms);
+    if (auto ran = run(*retry); !ran) return fail(std::move(ran.error()));
+    if (db_.changes() != static_cast<std::int64_t>(records.size())) {
+      return fail(Error::permanent("the unfinished ingress rows changed during the restart scan"));
+    }
+    for (IngressRecord& record : records) {
+      record.state = IngressState::received;
+      record.restart_retries += 1;
+      record.changed_at = now_ms;
+    }
+    return records;
+  });
+  if (!taken) return fail_at(path_, std::move(taken.error()));
+  return std::move(*taken);
+}
+
+Result<std::optional<std::int64_t>> SqliteStore::channel_cursor(std::string_view account_id,
+                                                                std::string_view channel_id) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    return check_id("the channel id", channel_id);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  auto select =
+      db_.prepare("SELECT max_update_at FROM ingress_cursors WHERE account_id = ?1 AND channel_id = ?2");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id).bind_text(2, channel_id);
+  auto stepped = select->step();
+  if (!stepped) return fail_at(path_, std::move(stepped.error()));
+  if (*stepped == Step::done || select->column_is_null(0)) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(select->column_int64(0));
+}
+
+Result<bool> SqliteStore::advance_cursor(std::string_view account_id, std::string_view channel_id,
+                                         std::int64_t update_at, std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    if (auto ok = check_id("the channel id", channel_id); !ok) return ok;
+    return check_time("update_at", update_at);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  // The WHERE on the update keeps the cursor from moving backwards in the same statement that moves
+  // it, so two writers cannot interleave a read and a write; PostgreSQL spells it the same.
+  auto upsert = db_.prepare(
+      "INSERT INTO ingress_cursors (account_id, channel_id, max_update_at, changed_at) VALUES (?1, ?2, ?3, "
+      "?4) "
+      "ON CONFLICT (account_id, channel_id) DO UPDATE SET max_update_at = excluded.max_update_at, "
+      "changed_at = excluded.changed_at WHERE ingress_cursors.max_update_at IS NULL OR "
+      "excluded.max_update_at > ingress_cursors.max_update_at");
+  if (!upsert) return fail_at(path_, std::move(upsert.error()));
+  upsert->bind_text(1, account_id).bind_text(2, channel_id).bind_int64(3, update_at).bind_int64(4, now_ms);
+  if (auto ran = run(*upsert); !ran) return fail_at(path_, std::move(ran.error()));
+  return db_.changes() == 1;
+}
+
+Result<void> SqliteStore::record_sweep(std::string_view account_id, std::string_view channel_id,
+                                       std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    return check_id("the channel id", channel_id);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  auto upsert = db_.prepare(
+      "INSERT INTO ingress_cursors (account_id, channel_id, last_sweep_at, changed_at) VALUES (?1, ?2, ?3, "
+      "?3) "
+      "ON CONFLICT (account_id, channel_id) DO UPDATE SET last_sweep_at = excluded.last_sweep_at, "
+      "changed_at = excluded.changed_at WHERE ingress_cursors.last_sweep_at IS NULL OR "
+      "excluded.last_sweep_at > ingress_cursors.last_sweep_at");
+  if (!upsert) return fail_at(path_, std::move(upsert.error()));
+  upsert->bind_text(1, account_id).bind_text(2, channel_id).bind_int64(3, now_ms);
+  if (auto ran = run(*upsert); !ran) return fail_at(path_, std::move(ran.error()));
+  return {};
+}
+
+Result<std::vector<ChannelCursor>> SqliteStore::cursors(std::string_view account_id) {
+  if (auto checked = check_id("the account id", account_id); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  auto select = db_.prepare(
+      "SELECT channel_id, max_update_at, last_sweep_at, changed_at FROM ingress_cursors "
+      "WHERE account_id = ?1 ORDER BY channel_id");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id);
+  std::vector<ChannelCursor> found;
+  while (true) {
+    auto stepped = select->step();
+    if (!stepped) return fail_at(path_, std::move(stepped.error()));
+    if (*stepped == Step::done) break;
+    ChannelCursor cursor;
+    cursor.channel_id = select->column_text(0);
+    if (!select->column_is_null(1)) cursor.max_update_at = select->column_int64(1);
+    if (!select->column_is_null(2)) cursor.last_sweep_at = select->column_int64(2);
+    cursor.changed_at = select->column_int64(3);
+    found.push_back(std::move(cursor));
+  }
+  return found;
+}
+
+Result<std::int64_t> SqliteStore::prune_ingress(std::int64_t finished_before_ms, std::int64_t max_rows) {
+  if (max_rows <= 0) {
+    return fail_at(path_, Error::invalid_input("max_rows must be positive, got " + std::to_string(max_rows)));
+  }
+  // DELETE ... LIMIT is an optional sqlite feature and absent in PostgreSQL; a keyed subquery is not.
+  auto prune = db_.prepare(
+      "DELETE FROM ingress_posts WHERE (account_id, post_id) IN (SELECT account_id, post_id FROM "
+      "ingress_posts "
+      "WHERE state IN ('answered', 'dead') AND changed_at < ?1 ORDER BY changed_at LIMIT ?2)");
+  if (!prune) return fail_at(path_, std::move(prune.error()));
+  prune->bind_int64(1, finished_before_ms).bind_int64(2, max_rows);
+  if (auto ran = run(*prune); !ran) return fail_at(path_, std::move(ran.error()));
+  return db_.changes();
 }
 
 }  // namespace mmclaw::store

@@ -7,12 +7,14 @@
 // WAL lets them read while the gateway writes, and busy_timeout bounds how long a writer waits.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/migrations.hpp"
 #include "store/sqlite_db.hpp"
@@ -39,12 +41,37 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::optional<std::string>> get_meta(std::string_view key) override;
   [[nodiscard]] Result<void> set_meta(std::string_view key, std::string_view value) override;
 
+  [[nodiscard]] Result<AdmitOutcome> admit_post(const IngressRecord& post, std::int64_t now_ms) override;
+  [[nodiscard]] Result<bool> mark_dispatched(std::string_view account_id, std::string_view post_id,
+                                             std::int64_t now_ms) override;
+  [[nodiscard]] Result<void> mark_answered(std::string_view account_id, std::string_view post_id,
+                                           std::string_view reply_post_id, std::int64_t now_ms) override;
+  [[nodiscard]] Result<void> mark_dead(std::string_view account_id, std::string_view post_id,
+                                       std::string_view reason, std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::optional<IngressRecord>> ingress_post(std::string_view account_id,
+                                                                  std::string_view post_id) override;
+  [[nodiscard]] Result<std::vector<IngressRecord>> take_unfinished_after_restart(
+      std::string_view account_id, std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::optional<std::int64_t>> channel_cursor(std::string_view account_id,
+                                                                   std::string_view channel_id) override;
+  [[nodiscard]] Result<bool> advance_cursor(std::string_view account_id, std::string_view channel_id,
+                                            std::int64_t update_at, std::int64_t now_ms) override;
+  [[nodiscard]] Result<void> record_sweep(std::string_view account_id, std::string_view channel_id,
+                                          std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::vector<ChannelCursor>> cursors(std::string_view account_id) override;
+  [[nodiscard]] Result<std::int64_t> prune_ingress(std::int64_t finished_before_ms,
+                                                   std::int64_t max_rows) override;
+
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   // The connection, for store code in this folder and for tests; the gateway goes through Store.
   [[nodiscard]] Database& database() noexcept { return db_; }
 
  private:
   SqliteStore(std::filesystem::path path, Database db, int schema_version);
+  // Moves a post from one of `from` (state names) to a final state; the error says what it was in.
+  [[nodiscard]] Result<void> finish_post(std::string_view account_id, std::string_view post_id,
+                                         IngressState to, std::string_view from_sql, std::string_view reason,
+                                         std::string_view reply_post_id, std::int64_t now_ms);
 
   std::filesystem::path path_;
   Database db_;

@@ -6,13 +6,84 @@
 // Thread-safety: a Store has one owner thread (the event loop, or a worker it hands the store to);
 // it is not for concurrent use. Several processes may open the same store; each opens its own.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/error.hpp"
 
 namespace mmclaw::store {
+
+// Where an inbound post is on its way to exactly one answer (ARCHITECTURE.md, rule 9).
+//   received   recorded, not yet handed to an agent (or handed back for one retry after a restart)
+//   dispatched handed to an agent; the answer is not confirmed yet
+//   answered   finished with a reply post
+//   dead       finished without an answer: dropped by a filter or failed for good; `reason` says why
+// answered and dead are final: the post is never dispatched again, whichever way it arrives.
+enum class IngressState { received, dispatched, answered, dead };
+
+[[nodiscard]] constexpr std::string_view to_string(IngressState state) noexcept {
+  switch (state) {
+    case IngressState::received: return "received";
+    case IngressState::dispatched: return "dispatched";
+    case IngressState::answered: return "answered";
+    case IngressState::dead: return "dead";
+  }
+  return "unknown";
+}
+
+// One accepted `posted` event, by ids only: the message itself is not kept, so the store holds no
+// conversation text here, and a post that must be dispatched again is fetched again by id.
+// Ids are non-empty UTF-8 without NUL; times are unix milliseconds.
+struct IngressRecord {
+  std::string account_id;
+  std::string post_id;
+  std::string channel_id;
+  std::string root_id;         // "" for a post that starts a thread
+  std::int64_t create_at = 0;  // the post's, from the server
+  std::int64_t update_at = 0;  // the post's, from the server; catch-up cursors are in these units
+  // Kept by the store; admit_post ignores what the caller puts here.
+  IngressState state = IngressState::received;
+  int attempts = 0;           // how often the post was dispatched
+  int restart_retries = 0;    // how often take_unfinished_after_restart handed it back (at most once)
+  std::string reason;         // why it is dead; "" otherwise
+  std::string reply_post_id;  // the answer, once answered
+  std::int64_t recorded_at = 0;
+  std::int64_t changed_at = 0;  // the last state change
+
+  friend bool operator==(const IngressRecord&, const IngressRecord&) = default;
+};
+
+enum class AdmitOutcome {
+  new_post,           // recorded now in state received: dispatch it
+  duplicate_pending,  // already recorded and not finished: someone is on it, do not dispatch now
+  duplicate_done,     // already answered or dead: never dispatch it again
+};
+
+[[nodiscard]] constexpr std::string_view to_string(AdmitOutcome outcome) noexcept {
+  switch (outcome) {
+    case AdmitOutcome::new_post: return "new_post";
+    case AdmitOutcome::duplicate_pending: return "duplicate_pending";
+    case AdmitOutcome::duplicate_done: return "duplicate_done";
+  }
+  return "unknown";
+}
+
+// Per channel, how far the posts recorded (or deliberately skipped) reach, in the server's
+// `update_at` units, for `GET /channels/{id}/posts?since=`.
+struct ChannelCursor {
+  std::string channel_id;
+  std::optional<std::int64_t> max_update_at;  // nullopt: swept, but nothing recorded yet
+  std::optional<std::int64_t> last_sweep_at;  // local time of the last successful catch-up sweep
+  std::int64_t changed_at = 0;
+
+  friend bool operator==(const ChannelCursor&, const ChannelCursor&) = default;
+};
+
+// The reason take_unfinished_after_restart gives a post it will not hand out again.
+inline constexpr std::string_view restart_retry_exhausted = "restart_retry_exhausted";
 
 class Store {
  public:
@@ -31,6 +102,60 @@ class Store {
   [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(std::string_view key) = 0;
   // Inserts or replaces; committed once it returns.
   [[nodiscard]] virtual Result<void> set_meta(std::string_view key, std::string_view value) = 0;
+
+  // ---- Durable ingress (channel-behaviour.md §3.6) ----
+  // Posts are keyed by (account_id, post_id): the same post id arriving live, by WebSocket replay, by
+  // REST catch-up or after a restart is one row, so it is dispatched once. Every call is one
+  // transaction, committed when it returns. Invalid ids or times are invalid_input; a post that was
+  // never admitted is not_found; a state change the post is not in a state for is invalid_input.
+
+  // Records the post in state received before it is dispatched, or says why not to dispatch it.
+  // The post's ids and times are kept from the first admission; later ones change nothing.
+  [[nodiscard]] virtual Result<AdmitOutcome> admit_post(const IngressRecord& post, std::int64_t now_ms) = 0;
+  // received -> dispatched, attempts + 1. False (and nothing changes) when the post is in another
+  // state, so of two paths racing to dispatch one post only one wins.
+  [[nodiscard]] virtual Result<bool> mark_dispatched(std::string_view account_id, std::string_view post_id,
+                                                     std::int64_t now_ms) = 0;
+  // dispatched -> answered, keeping the reply's post id (non-empty).
+  [[nodiscard]] virtual Result<void> mark_answered(std::string_view account_id, std::string_view post_id,
+                                                   std::string_view reply_post_id, std::int64_t now_ms) = 0;
+  // received or dispatched -> dead with a non-empty reason code (the one the drop is logged with).
+  [[nodiscard]] virtual Result<void> mark_dead(std::string_view account_id, std::string_view post_id,
+                                               std::string_view reason, std::int64_t now_ms) = 0;
+  // The post as recorded, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<IngressRecord>> ingress_post(std::string_view account_id,
+                                                                          std::string_view post_id) = 0;
+
+  // Called once per account when the gateway starts, before it dispatches anything. Unfinished posts
+  // (received or dispatched) that were never handed back before are set to received, counted, and
+  // returned oldest first (by create_at, then post id) to be dispatched once more; those with
+  // attempts > 0 may have been answered already, so the caller looks for a reply tagged with the
+  // post before answering. Unfinished posts handed back before become dead with reason
+  // restart_retry_exhausted, so a crash loop answers no post twice and none forever.
+  [[nodiscard]] virtual Result<std::vector<IngressRecord>> take_unfinished_after_restart(
+      std::string_view account_id, std::int64_t now_ms) = 0;
+
+  // The catch-up cursor: the largest update_at passed to advance_cursor, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<std::int64_t>> channel_cursor(std::string_view account_id,
+                                                                           std::string_view channel_id) = 0;
+  // Moves the cursor to update_at if that is further; never backwards. Call it only for posts
+  // admit_post has recorded (or that were inspected and deliberately not recorded), after the
+  // admission committed: a cursor ahead of what is recorded would skip posts after a crash.
+  // True when it moved.
+  [[nodiscard]] virtual Result<bool> advance_cursor(std::string_view account_id, std::string_view channel_id,
+                                                    std::int64_t update_at, std::int64_t now_ms) = 0;
+  // Remembers that a catch-up sweep of the channel finished at now_ms (never moves backwards).
+  [[nodiscard]] virtual Result<void> record_sweep(std::string_view account_id, std::string_view channel_id,
+                                                  std::int64_t now_ms) = 0;
+  // Every cursor of the account, by channel id.
+  [[nodiscard]] virtual Result<std::vector<ChannelCursor>> cursors(std::string_view account_id) = 0;
+
+  // Housekeeping: deletes at most max_rows answered or dead posts (all accounts) whose last change
+  // is older than finished_before_ms, and returns how many. Unfinished posts are never deleted. A
+  // deleted post id would be admitted as new again, so the bound must lie further back than
+  // catch-up reaches (catchUp.maxAgeMinutes). Small batches keep each transaction short.
+  [[nodiscard]] virtual Result<std::int64_t> prune_ingress(std::int64_t finished_before_ms,
+                                                           std::int64_t max_rows) = 0;
 
  protected:
   Store() = default;

@@ -53,10 +53,12 @@ RestRequest to_rest(const mmclaw::net::HttpRequest& req, const std::string& remo
 }
 
 // The AppError the real server sends for an injected status (429 is plain text, §5.3).
-RestResponse injected_failure(int status, std::optional<int> retry_after, const std::string& request_id) {
+RestResponse injected_failure(int status, std::optional<int> retry_after, const std::string& request_id,
+                              const std::string& version) {
   RestResponse res;
   res.status = status;
   res.headers.emplace_back("X-Request-Id", request_id);
+  res.headers.emplace_back("X-Version-Id", version);
   if (retry_after) res.headers.emplace_back("Retry-After", std::to_string(*retry_after));
   if (status == 429) {
     res.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
@@ -198,7 +200,8 @@ asio::awaitable<Server::ApiOutcome> Server::call_api(RestRequest request, bool a
       asio::steady_timer timer(io_, decision.delay);
       co_await timer.async_wait(asio::use_awaitable);
     }
-    if (decision.fail_status) failure = injected_failure(*decision.fail_status, decision.retry_after_seconds, model_->new_id());
+    if (decision.fail_status)
+      failure = injected_failure(*decision.fail_status, decision.retry_after_seconds, model_->new_id(), model_->version_string());
   }
   if (failure) {
     outcome.response = std::move(*failure);

@@ -299,6 +299,8 @@ TEST(MmsimConformance, FaultsCloseRefuseAndFailAsAsked) {
   const auto failed = sim.rest("PUT", "/api/v4/posts/" + std::string(26, 'y') + "/patch", kBotToken, "{}");
   EXPECT_EQ(failed.status, 503u);
   EXPECT_EQ(parse(failed.body).at("status_code"), 503);
+  EXPECT_FALSE(failed.header("X-Version-Id").empty()) << "every response carries the version";
+  EXPECT_EQ(parse(failed.body).at("request_id"), failed.header("X-Request-Id"));
 }
 
 TEST(MmsimConformance, GarbageNeverCrashesTheServer) {

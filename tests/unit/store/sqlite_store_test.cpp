@@ -128,8 +128,8 @@ TEST_F(SqliteStoreTest, FreshOpenMigratesToLatestWithWalAndForeignKeys) {
   ASSERT_NE(store, nullptr);
 
   EXPECT_EQ(store->backend(), "sqlite");
-  EXPECT_EQ(store->schema_version(), 1);
-  EXPECT_EQ(static_cast<int>(all_migrations().size()), 1);
+  const auto latest = static_cast<int>(all_migrations().size());
+  EXPECT_EQ(store->schema_version(), latest);
   EXPECT_EQ(store->path(), path);
 
   Database& db = store->database();
@@ -137,7 +137,7 @@ TEST_F(SqliteStoreTest, FreshOpenMigratesToLatestWithWalAndForeignKeys) {
   EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(query_int(db, "PRAGMA synchronous"), 1);  // NORMAL
   EXPECT_EQ(query_int(db, "PRAGMA busy_timeout"), 5000);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 1);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), latest);
   EXPECT_TRUE(table_exists(db, "meta"));
   EXPECT_TRUE(table_exists(db, "schema_migrations"));
 
@@ -148,6 +148,12 @@ TEST_F(SqliteStoreTest, FreshOpenMigratesToLatestWithWalAndForeignKeys) {
   EXPECT_EQ(rows->column_text(1), "create_meta");
   EXPECT_GE(rows->column_int64(2), before);
   EXPECT_LE(rows->column_int64(2), now_millis());
+  // Every later migration has its row, in order, named as in the list.
+  for (int version = 2; version <= latest; ++version) {
+    ASSERT_EQ(rows->step().value(), Step::row);
+    EXPECT_EQ(rows->column_int64(0), version);
+    EXPECT_EQ(rows->column_text(1), all_migrations()[static_cast<std::size_t>(version - 1)].name);
+  }
   EXPECT_EQ(rows->step().value(), Step::done);
 }
 
@@ -162,7 +168,7 @@ TEST_F(SqliteStoreTest, BusyTimeoutComesFromOptions) {
 TEST_F(SqliteStoreTest, InMemoryStoreWorks) {
   auto store = open_ok(":memory:");
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), static_cast<int>(all_migrations().size()));
   EXPECT_EQ(query_text(store->database(), "PRAGMA journal_mode"), "memory");
   EXPECT_EQ(query_int(store->database(), "PRAGMA foreign_keys"), 1);
   ASSERT_TRUE(store->set_meta("k", "v"));
@@ -340,7 +346,8 @@ TEST_F(SqliteStoreTest, RefusesADatabaseNewerThanItKnows) {
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().message,
             "store " + path.string() +
-                ": the database schema is version 3 but this mmclaw knows only up to 1; "
+                ": the database schema is version 3 but this mmclaw knows only up to " +
+                std::to_string(all_migrations().size()) + "; "
                 "use a newer mmclaw or another store path");
   Database db = open_plain(path);
   EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
