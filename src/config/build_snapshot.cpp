@@ -260,6 +260,23 @@ class SnapshotBuilder {
                                                 {"error", LogLevel::error}, {"off", LogLevel::off}})
                                 .value_or(LogLevel::info);
     snap.mmclaw.catch_up_max_age_minutes = get_int(object_at(mmclaw, "catchUp"), "maxAgeMinutes").value_or(60);
+    const auto* monitor = object_at(mmclaw, "monitor");
+    auto& timers = snap.mmclaw.monitor;
+    timers.connect_timeout_ms = get_int(monitor, "connectTimeoutMs").value_or(timers.connect_timeout_ms);
+    timers.auth_timeout_ms = get_int(monitor, "authTimeoutMs").value_or(timers.auth_timeout_ms);
+    timers.ping_interval_ms = get_int(monitor, "pingIntervalMs").value_or(timers.ping_interval_ms);
+    timers.pong_timeout_ms = get_int(monitor, "pongTimeoutMs").value_or(timers.pong_timeout_ms);
+    timers.read_idle_ms = get_int(monitor, "readIdleMs").value_or(timers.read_idle_ms);
+    timers.health_check_interval_ms = get_int(monitor, "healthCheckIntervalMs").value_or(timers.health_check_interval_ms);
+    timers.reconnect_initial_delay_ms = get_int(monitor, "reconnectInitialDelayMs").value_or(timers.reconnect_initial_delay_ms);
+    timers.reconnect_max_delay_ms = get_int(monitor, "reconnectMaxDelayMs").value_or(timers.reconnect_max_delay_ms);
+    timers.poll_interval_ms = get_int(monitor, "pollIntervalMs").value_or(timers.poll_interval_ms);
+    if (timers.reconnect_initial_delay_ms > timers.reconnect_max_delay_ms)
+      issues_.error(KeyPath::parse_dotted("mmclaw.monitor.reconnectInitialDelayMs"),
+                    "reconnectInitialDelayMs must be less than or equal to reconnectMaxDelayMs");
+    if (timers.pong_timeout_ms >= timers.read_idle_ms)
+      issues_.warning(KeyPath::parse_dotted("mmclaw.monitor.readIdleMs"),
+                      "readIdleMs should be longer than pongTimeoutMs, or a healthy socket may be dropped");
   }
 
   void build_accounts(Snapshot& snap) {
@@ -509,7 +526,8 @@ class SnapshotBuilder {
       p.api = get_enum<ModelApi>(&obj, "api",
                                  {{"openai-completions", ModelApi::openai_completions},
                                   {"anthropic-messages", ModelApi::anthropic_messages},
-                                  {"command", ModelApi::command}})
+                                  {"command", ModelApi::command},
+                                  {"echo", ModelApi::echo}})
                   .value_or(ModelApi::openai_completions);
       if (const auto* key = obj.if_contains("apiKey"); key != nullptr && !(key->is_string() && key->get_string().empty())) {
         if (in_.resolve_secrets) {

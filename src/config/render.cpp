@@ -95,6 +95,7 @@ std::string_view to_string(ModelApi v) noexcept {
     case ModelApi::openai_completions: return "openai-completions";
     case ModelApi::anthropic_messages: return "anthropic-messages";
     case ModelApi::command: return "command";
+    case ModelApi::echo: return "echo";
   }
   return "openai-completions";
 }
@@ -260,7 +261,16 @@ json::object render_snapshot(const Snapshot& snap) {
       {"mmclaw", json::object{{"store", json::object{{"path", snap.mmclaw.store_path.string()}}},
                               {"log", json::object{{"format", snap.mmclaw.log_format == LogFormat::text ? "text" : "json"},
                                                    {"level", kLevel[static_cast<int>(snap.mmclaw.log_level)]}}},
-                              {"catchUp", json::object{{"maxAgeMinutes", snap.mmclaw.catch_up_max_age_minutes}}}}},
+                              {"catchUp", json::object{{"maxAgeMinutes", snap.mmclaw.catch_up_max_age_minutes}}},
+                              {"monitor", json::object{{"connectTimeoutMs", snap.mmclaw.monitor.connect_timeout_ms},
+                                                       {"authTimeoutMs", snap.mmclaw.monitor.auth_timeout_ms},
+                                                       {"pingIntervalMs", snap.mmclaw.monitor.ping_interval_ms},
+                                                       {"pongTimeoutMs", snap.mmclaw.monitor.pong_timeout_ms},
+                                                       {"readIdleMs", snap.mmclaw.monitor.read_idle_ms},
+                                                       {"healthCheckIntervalMs", snap.mmclaw.monitor.health_check_interval_ms},
+                                                       {"reconnectInitialDelayMs", snap.mmclaw.monitor.reconnect_initial_delay_ms},
+                                                       {"reconnectMaxDelayMs", snap.mmclaw.monitor.reconnect_max_delay_ms},
+                                                       {"pollIntervalMs", snap.mmclaw.monitor.poll_interval_ms}}}}},
   };
 }
 

@@ -361,7 +361,8 @@ NodePtr make_models_node() {
   auto provider = object({
       {"baseUrl", url(), "API base URL"},
       {"apiKey", secret_input(), "API key, or a secret reference"},
-      {"api", enumeration({"openai-completions", "anthropic-messages", "command"}), "wire protocol"},
+      {"api", enumeration({"openai-completions", "anthropic-messages", "command", "echo"}),
+       "wire protocol (`echo`: the diagnostic backend that answers `echo: <text>`)"},
       {"headers", map(string()), "extra HTTP headers"},
       {"timeoutSeconds", integer(1, 3600), "request timeout in seconds"},
       {"models", array(model), "models this provider serves"},
@@ -444,6 +445,18 @@ NodePtr make_mmclaw_node() {
        "logging"},
       {"catchUp", object({{"maxAgeMinutes", integer(0, 10080), "oldest missed post fetched after an outage (60; 0 = off)"}}),
        "catch-up after an outage"},
+      {"monitor", object({
+                      {"connectTimeoutMs", integer(100, 600000), "WebSocket connect and handshake deadline (30000)"},
+                      {"authTimeoutMs", integer(100, 600000), "authentication reply deadline (30000)"},
+                      {"pingIntervalMs", integer(100, 600000), "client ping interval (30000)"},
+                      {"pongTimeoutMs", integer(100, 600000), "pong deadline after a client ping (10000)"},
+                      {"readIdleMs", integer(100, 3600000), "reconnect when no frame arrives for this long (90000)"},
+                      {"healthCheckIntervalMs", integer(100, 3600000), "GET /users/me update_at check interval (30000)"},
+                      {"reconnectInitialDelayMs", integer(1, 3600000), "first reconnect delay (2000)"},
+                      {"reconnectMaxDelayMs", integer(1, 3600000), "longest reconnect delay (60000)"},
+                      {"pollIntervalMs", integer(100, 3600000), "REST polling interval when useWebSocket is false (5000)"},
+                  }),
+       "connection timers (tests shorten them)"},
   });
 }
 

@@ -26,7 +26,7 @@ enum class DmScope { main, per_peer, per_channel_peer, per_account_channel_peer 
 enum class BindMode { loopback, lan, tailnet, auto_, custom };
 enum class ReloadMode { off, restart, hot, hybrid };
 enum class AckScope { group_mentions, group_all, direct, all };
-enum class ModelApi { openai_completions, anthropic_messages, command };
+enum class ModelApi { openai_completions, anthropic_messages, command, echo };
 enum class LogFormat { text, json };
 enum class LogLevel { trace, debug, info, warn, error, off };  // same order as log::Level
 
@@ -195,11 +195,26 @@ struct AgentDefaults {
   bool operator==(const AgentDefaults&) const = default;
 };
 
+// The monitor's timers (mmclaw.monitor); defaults are the reference's (channel-behaviour.md §3.4-3.5).
+struct MonitorTimers {
+  int connect_timeout_ms = 30000;
+  int auth_timeout_ms = 30000;
+  int ping_interval_ms = 30000;
+  int pong_timeout_ms = 10000;
+  int read_idle_ms = 90000;
+  int health_check_interval_ms = 30000;
+  int reconnect_initial_delay_ms = 2000;
+  int reconnect_max_delay_ms = 60000;
+  int poll_interval_ms = 5000;
+  bool operator==(const MonitorTimers&) const = default;
+};
+
 struct MmclawSettings {
   std::filesystem::path store_path;  // default ~/.openclaw/mmclaw.db
   LogFormat log_format = LogFormat::text;
   LogLevel log_level = LogLevel::info;
   int catch_up_max_age_minutes = 60;
+  MonitorTimers monitor;
   bool operator==(const MmclawSettings&) const = default;
 };
 

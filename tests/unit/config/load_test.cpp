@@ -302,3 +302,38 @@ TEST(Load, AnInheritedKeyIsReportedOnceNotPerAccount) {
                           [](const std::string& w) { return w.ends_with("serverUrl is ignored because baseUrl is set"); }),
             1);
 }
+
+TEST(Load, MonitorTimersHaveTheReferenceDefaultsAndCanBeShortened) {
+  auto loaded = load(kMinimal);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.snapshot->mmclaw.monitor, MonitorTimers{});
+  EXPECT_EQ(loaded.snapshot->mmclaw.monitor.ping_interval_ms, 30000);
+  EXPECT_EQ(loaded.snapshot->mmclaw.monitor.pong_timeout_ms, 10000);
+
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {monitor: {pingIntervalMs: 200, pongTimeoutMs: 300, readIdleMs: 1000, reconnectInitialDelayMs: 50,
+                         reconnectMaxDelayMs: 400, pollIntervalMs: 250}}})");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  const auto& timers = loaded.snapshot->mmclaw.monitor;
+  EXPECT_EQ(timers.ping_interval_ms, 200);
+  EXPECT_EQ(timers.pong_timeout_ms, 300);
+  EXPECT_EQ(timers.read_idle_ms, 1000);
+  EXPECT_EQ(timers.reconnect_initial_delay_ms, 50);
+  EXPECT_EQ(timers.reconnect_max_delay_ms, 400);
+  EXPECT_EQ(timers.poll_interval_ms, 250);
+
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {monitor: {reconnectInitialDelayMs: 5000, reconnectMaxDelayMs: 1000, pongTimeoutMs: 5000, readIdleMs: 4000}}})");
+  EXPECT_EQ(issues(loaded), V{"2:26 mmclaw.monitor.reconnectInitialDelayMs: reconnectInitialDelayMs must be less than or equal to "
+                              "reconnectMaxDelayMs"});
+  EXPECT_EQ(issues(loaded, Severity::warning),
+            V{"2:105 mmclaw.monitor.readIdleMs: readIdleMs should be longer than pongTimeoutMs, or a healthy socket may be dropped"});
+}
+
+TEST(Load, TheEchoBackendNeedsNoServer) {
+  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      models: {providers: {diag: {api: "echo", models: [{id: "echo"}]}}}, agents: {defaults: {model: "diag/echo"}}})");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(loaded.snapshot->providers.at("diag").api, ModelApi::echo);
+  EXPECT_EQ(loaded.snapshot->agent.primary_model, "diag/echo");
+}
