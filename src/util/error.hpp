@@ -12,7 +12,7 @@ namespace mmclaw {
 enum class ErrorKind {
   transient,      // may succeed if retried (network, 5xx, timeouts)
   permanent,      // will not succeed if retried as is
-  auth,           // credentials rejected (401/403, bad token)
+  auth,           // credentials rejected (401, bad token); a 403 is a permission refusal: permanent
   rate_limited,   // 429 or an explicit pause
   invalid_input,  // the caller's input is wrong (bad config, bad argument)
   not_found,      // the thing asked for does not exist
