@@ -11,13 +11,6 @@ namespace mmclaw::mattermost {
 
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool is_continuation(unsigned char c) noexcept {
   return (c & 0xC0U) == 0x80U;
 }
@@ -67,8 +60,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return std::nullopt;
-    const int high = hex_value(s[i + 1]);
-    const int low = hex_value(s[i + 2]);
+    const int high = mmclaw::util::hex_digit_value(s[i + 1]);
+    const int low = mmclaw::util::hex_digit_value(s[i + 2]);
     if (high < 0 || low < 0) return std::nullopt;
     out.push_back(static_cast<char>(high * 16 + low));
     i += 2;

@@ -58,6 +58,13 @@ std::string join(std::span<const std::string> parts, std::string_view sep) {
   return out;
 }
 
+int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment: insertions, deletions, substitutions and swaps of two adjacent
   // letters each cost one edit ("prot" is one edit from "port").
@@ -71,7 +78,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = lower_ascii(a[i - 1]) == lower_ascii(b[j - 1]) ? 0 : 1;
       at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
-      if (i > 1 && j > 1 && lower_ascii(a[i - 1]) == lower_ascii(b[j - 2]) && lower_ascii(a[i - 2]) == lower_ascii(b[j - 1]))
+      if (i > 1 && j > 1 && lower_ascii(a[i - 1]) == lower_ascii(b[j - 2]) &&
+          lower_ascii(a[i - 2]) == lower_ascii(b[j - 1]))
         at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
     }
   }

@@ -19,6 +19,9 @@ std::string join(std::span<const std::string> parts, std::string_view sep);
 
 // Edit distance counting adjacent swaps as one edit; ASCII case-insensitive, so `DMPolicy` is
 // 0 edits from `dmPolicy`.
+// The value of one hexadecimal digit, or -1 (percent-decoding in URLs and forms).
+int hex_digit_value(char c) noexcept;
+
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word`, when it is close enough to be a likely typo.

@@ -170,28 +170,35 @@ std::vector<std::string> Model::user_channel_ids(std::string_view user_id) const
   return out;
 }
 
-std::vector<const User*> Model::users() const {
-  std::vector<const User*> out;
-  for (const auto& id : state_->user_order) out.push_back(state_->user(id));
+namespace {
+// The records named by `order` (ids in creation order), looked up one by one.
+template <class Ids, class Lookup>
+auto in_creation_order(const Ids& order, Lookup lookup) {
+  std::vector<decltype(lookup(*order.begin()))> out;
+  out.reserve(order.size());
+  for (const auto& id : order) out.push_back(lookup(id));
   return out;
+}
+}  // namespace
+
+std::vector<const User*> Model::users() const {
+  return in_creation_order(state_->user_order,
+                           [this](const auto& id) -> const User* { return state_->user(id); });
 }
 
 std::vector<const Team*> Model::teams() const {
-  std::vector<const Team*> out;
-  for (const auto& id : state_->team_order) out.push_back(state_->team(id));
-  return out;
+  return in_creation_order(state_->team_order,
+                           [this](const auto& id) -> const Team* { return state_->team(id); });
 }
 
 std::vector<const Channel*> Model::channels() const {
-  std::vector<const Channel*> out;
-  for (const auto& id : state_->channel_order) out.push_back(state_->channel(id));
-  return out;
+  return in_creation_order(state_->channel_order,
+                           [this](const auto& id) -> const Channel* { return state_->channel(id); });
 }
 
 std::vector<const Post*> Model::posts() const {
-  std::vector<const Post*> out;
-  for (const auto& id : state_->post_order) out.push_back(state_->post(id));
-  return out;
+  return in_creation_order(state_->post_order,
+                           [this](const auto& id) -> const Post* { return state_->post(id); });
 }
 
 std::vector<const Post*> Model::channel_posts(std::string_view channel_id) const {

@@ -28,19 +28,8 @@ std::string to_lower_ascii(std::string_view s) {
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept { return mmclaw::util::iequals(a, b); }
 
 bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
+  return mmclaw::util::starts_with_icase(s, prefix);
 }
-
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string url_decode(std::string_view s, bool plus_is_space) {
   std::string out;
@@ -48,8 +37,8 @@ std::string url_decode(std::string_view s, bool plus_is_space) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (c == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
+      const int hi = mmclaw::util::hex_digit_value(s[i + 1]);
+      const int lo = mmclaw::util::hex_digit_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
