@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "app/cmd_config.hpp"
 #include "app/cmd_demo.hpp"
@@ -24,7 +24,8 @@ std::optional<int> init_logging(const GlobalOptions& global) {
   if (global.log_format) {
     const auto format = log::parse_format(*global.log_format);
     if (!format) {
-      std::cerr << fmt::format("mmclaw: --log-format must be text or json (got \"{}\")\n", *global.log_format);
+      std::cerr << fmt::format("mmclaw: --log-format must be text or json (got \"{}\")\n",
+                               *global.log_format);
       return kExitUsage;
     }
     options.format = *format;
@@ -32,8 +33,9 @@ std::optional<int> init_logging(const GlobalOptions& global) {
   if (global.log_level) {
     const auto level = log::parse_level(*global.log_level);
     if (!level) {
-      std::cerr << fmt::format("mmclaw: --log-level must be trace, debug, info, warn, error or off (got \"{}\")\n",
-                               *global.log_level);
+      std::cerr << fmt::format(
+          "mmclaw: --log-level must be trace, debug, info, warn, error or off (got \"{}\")\n",
+          *global.log_level);
       return kExitUsage;
     }
     options.level = *level;
@@ -57,13 +59,25 @@ int run_cli(int argc, char** argv) {
   app.add_option("--log-level", global.log_level, "Log level: trace, debug, info, warn, error, off");
 
   enum class Command {
-    none, gateway, config_check, config_show, doctor, status, pairing_list, pairing_approve, pairing_deny,
-    message_send, message_react, message_read, demo
+    none,
+    gateway,
+    config_check,
+    config_show,
+    doctor,
+    status,
+    pairing_list,
+    pairing_approve,
+    pairing_deny,
+    message_send,
+    message_react,
+    message_read,
+    demo
   };
   Command chosen = Command::none;
   const auto choose = [&](Command c) { return [&chosen, c] { chosen = c; }; };
 
-  app.add_subcommand("gateway", "Run the gateway: connect every enabled account and answer")->callback(choose(Command::gateway));
+  app.add_subcommand("gateway", "Run the gateway: connect every enabled account and answer")
+      ->callback(choose(Command::gateway));
 
   auto* config = app.add_subcommand("config", "Check or show the configuration");
   config->require_subcommand(1);
@@ -99,7 +113,8 @@ int run_cli(int argc, char** argv) {
   auto* message = app.add_subcommand("message", "Send, react to and read Mattermost messages");
   message->require_subcommand(1);
   auto* send = message->add_subcommand("send", "Send a message to a target");
-  send->add_option("--target", msg.target, "channel:<id>, user:<id>, @username, #channel-name or an id")->required();
+  send->add_option("--target", msg.target, "channel:<id>, user:<id>, @username, #channel-name or an id")
+      ->required();
   send->add_option("--account", msg.account, "Account id (default: the default account)");
   send->add_option("--reply-to", msg.reply_to, "Post id to reply to (the reply goes to its thread)");
   send->add_option("--file", msg.file, "A file to attach");

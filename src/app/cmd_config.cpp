@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "config/load.hpp"
 #include "config/render.hpp"
@@ -22,7 +22,8 @@ config::LoadedConfig load(const GlobalOptions& global, bool resolve_secrets) {
   // The config's log settings apply unless the command line set them.
   if (loaded.snapshot) {
     if (!global.log_format)
-      log::set_format(loaded.snapshot->mmclaw.log_format == config::LogFormat::json ? log::Format::json : log::Format::text);
+      log::set_format(loaded.snapshot->mmclaw.log_format == config::LogFormat::json ? log::Format::json
+                                                                                    : log::Format::text);
     if (!global.log_level) log::set_level(static_cast<log::Level>(loaded.snapshot->mmclaw.log_level));
   }
   // Every resolved secret is known to the redactor before anything can print it.
@@ -54,7 +55,8 @@ int run_config_check(const GlobalOptions& global) {
   if (!loaded.ok()) {
     print_issues(loaded, std::cerr, true);
     const auto errors = loaded.issues.count(config::Severity::error);
-    std::cerr << fmt::format("mmclaw: {} is not valid: {} error{}\n", loaded.path.string(), errors, errors == 1 ? "" : "s");
+    std::cerr << fmt::format("mmclaw: {} is not valid: {} error{}\n", loaded.path.string(), errors,
+                             errors == 1 ? "" : "s");
     return kExitUsage;
   }
   const auto& snap = *loaded.snapshot;
@@ -62,7 +64,8 @@ int run_config_check(const GlobalOptions& global) {
   for (const auto& account : snap.accounts)
     std::cout << config::summarize_account(account, account.id == snap.default_account) << '\n';
   print_issues(loaded, std::cout, true);
-  const auto enabled = std::count_if(snap.accounts.begin(), snap.accounts.end(), [](const auto& a) { return a.enabled; });
+  const auto enabled =
+      std::count_if(snap.accounts.begin(), snap.accounts.end(), [](const auto& a) { return a.enabled; });
   const auto warnings = loaded.issues.count(config::Severity::warning);
   std::cout << fmt::format("ok: {} account{} ({} enabled), {} warning{}\n", snap.accounts.size(),
                            snap.accounts.size() == 1 ? "" : "s", enabled, warnings, warnings == 1 ? "" : "s");
@@ -77,10 +80,13 @@ int run_config_show(const GlobalOptions& global) {
   }
   if (!loaded.ok()) {
     print_issues(loaded, std::cerr, true);
-    std::cerr << fmt::format("mmclaw: {} is not valid; run `mmclaw config check` for details\n", loaded.path.string());
+    std::cerr << fmt::format("mmclaw: {} is not valid; run `mmclaw config check` for details\n",
+                             loaded.path.string());
     return kExitUsage;
   }
-  std::cout << util::SecretRegistry::instance().redact(boost::json::serialize(config::render_snapshot(*loaded.snapshot))) << '\n';
+  std::cout << util::SecretRegistry::instance().redact(
+                   boost::json::serialize(config::render_snapshot(*loaded.snapshot)))
+            << '\n';
   return kExitOk;
 }
 

@@ -32,7 +32,8 @@ std::string normalize_base_url(std::string_view raw) {
   };
   strip_slashes();
   constexpr std::string_view api = "/api/v4";
-  if (s.size() >= api.size() && util::iequals(s.substr(s.size() - api.size()), api)) s.remove_suffix(api.size());
+  if (s.size() >= api.size() && util::iequals(s.substr(s.size() - api.size()), api))
+    s.remove_suffix(api.size());
   strip_slashes();
   return std::string(s);
 }
@@ -74,25 +75,31 @@ AccountListing list_accounts(const json::object* mm, const EnvLookup& env) {
       }
     }
     // The top level is an account of its own ("default") when it names a server and a token.
-    const bool top_configured =
-        (non_blank_string(*mm, "baseUrl") || non_blank_string(*mm, "serverUrl")) && (has_token(*mm) || env_set("MATTERMOST_BOT_TOKEN"));
+    const bool top_configured = (non_blank_string(*mm, "baseUrl") || non_blank_string(*mm, "serverUrl")) &&
+                                (has_token(*mm) || env_set("MATTERMOST_BOT_TOKEN"));
     bool default_listed = false;
-    for (const auto& listed : listing.accounts) default_listed = default_listed || listed.id == kDefaultAccountId;
-    if (top_configured && !default_listed) listing.accounts.push_back({std::string(kDefaultAccountId), std::nullopt});
+    for (const auto& listed : listing.accounts)
+      default_listed = default_listed || listed.id == kDefaultAccountId;
+    if (top_configured && !default_listed)
+      listing.accounts.push_back({std::string(kDefaultAccountId), std::nullopt});
   }
   if (listing.accounts.empty()) listing.accounts.push_back({std::string(kDefaultAccountId), std::nullopt});
 
   std::string wanted;
   if (mm != nullptr)
-    if (const auto* v = mm->if_contains("defaultAccount"); v && v->is_string()) wanted = normalize_account_id(v->get_string());
+    if (const auto* v = mm->if_contains("defaultAccount"); v && v->is_string())
+      wanted = normalize_account_id(v->get_string());
   const auto listed = [&](std::string_view id) {
     for (const auto& a : listing.accounts)
       if (a.id == id) return true;
     return false;
   };
-  if (!wanted.empty() && listed(wanted)) listing.default_account = wanted;
-  else if (listed(kDefaultAccountId)) listing.default_account = std::string(kDefaultAccountId);
-  else listing.default_account = listing.accounts.front().id;
+  if (!wanted.empty() && listed(wanted))
+    listing.default_account = wanted;
+  else if (listed(kDefaultAccountId))
+    listing.default_account = std::string(kDefaultAccountId);
+  else
+    listing.default_account = listing.accounts.front().id;
   return listing;
 }
 

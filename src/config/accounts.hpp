@@ -23,7 +23,7 @@ std::string normalize_account_id(std::string_view raw);
 std::string normalize_base_url(std::string_view raw);
 
 struct ListedAccount {
-  std::string id;                     // normalised
+  std::string id;                      // normalised
   std::optional<std::string> raw_key;  // its key under `accounts`, if it has one
 };
 

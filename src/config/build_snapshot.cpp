@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "config/accounts.hpp"
 #include "config/secrets.hpp"
@@ -54,7 +54,8 @@ std::optional<double> get_double(const json::object* obj, std::string_view key) 
 std::optional<std::string> get_string(const json::object* obj, std::string_view key) {
   if (obj == nullptr) return std::nullopt;
   const auto* v = obj->if_contains(key);
-  return v != nullptr && v->is_string() ? std::optional<std::string>(std::string(v->get_string())) : std::nullopt;
+  return v != nullptr && v->is_string() ? std::optional<std::string>(std::string(v->get_string()))
+                                        : std::nullopt;
 }
 
 // Allowlists accept strings and numbers; numbers are ids written without quotes.
@@ -64,10 +65,14 @@ std::vector<std::string> get_string_list(const json::object* obj, std::string_vi
   const auto* v = obj->if_contains(key);
   if (v == nullptr || !v->is_array()) return out;
   for (const auto& item : v->get_array()) {
-    if (item.is_string()) out.emplace_back(item.get_string());
-    else if (item.is_int64()) out.push_back(std::to_string(item.get_int64()));
-    else if (item.is_uint64()) out.push_back(std::to_string(item.get_uint64()));
-    else if (item.is_double()) out.push_back(fmt::format("{}", item.get_double()));
+    if (item.is_string())
+      out.emplace_back(item.get_string());
+    else if (item.is_int64())
+      out.push_back(std::to_string(item.get_int64()));
+    else if (item.is_uint64())
+      out.push_back(std::to_string(item.get_uint64()));
+    else if (item.is_double())
+      out.push_back(fmt::format("{}", item.get_double()));
   }
   return out;
 }
@@ -83,16 +88,22 @@ std::optional<Enum> get_enum(const json::object* obj, std::string_view key,
 }
 
 const std::initializer_list<std::pair<std::string_view, ReplyToMode>> kReplyModes = {
-    {"off", ReplyToMode::off}, {"first", ReplyToMode::first}, {"all", ReplyToMode::all}, {"batched", ReplyToMode::batched}};
+    {"off", ReplyToMode::off},
+    {"first", ReplyToMode::first},
+    {"all", ReplyToMode::all},
+    {"batched", ReplyToMode::batched}};
 const std::initializer_list<std::pair<std::string_view, StreamingMode>> kStreamingModes = {
-    {"off", StreamingMode::off}, {"partial", StreamingMode::partial}, {"block", StreamingMode::block},
+    {"off", StreamingMode::off},
+    {"partial", StreamingMode::partial},
+    {"block", StreamingMode::block},
     {"progress", StreamingMode::progress}};
-const std::initializer_list<std::pair<std::string_view, CommandText>> kCommandText = {{"raw", CommandText::raw},
-                                                                                       {"status", CommandText::status}};
+const std::initializer_list<std::pair<std::string_view, CommandText>> kCommandText = {
+    {"raw", CommandText::raw}, {"status", CommandText::status}};
 const std::initializer_list<std::pair<std::string_view, GroupPolicy>> kGroupPolicies = {
     {"open", GroupPolicy::open}, {"disabled", GroupPolicy::disabled}, {"allowlist", GroupPolicy::allowlist}};
 const std::initializer_list<std::pair<std::string_view, ContextVisibility>> kVisibility = {
-    {"all", ContextVisibility::all}, {"allowlist", ContextVisibility::allowlist},
+    {"all", ContextVisibility::all},
+    {"allowlist", ContextVisibility::allowlist},
     {"allowlist_quote", ContextVisibility::allowlist_quote}};
 
 // Where an account's key was written: its own object when it sets the key, else the top level.
@@ -128,22 +139,26 @@ StreamingConfig build_streaming(const json::object& merged) {
   if (!v->is_object()) return s;
   const auto& obj = v->get_object();
   s.mode = get_enum(&obj, "mode", kStreamingModes).value_or(s.mode);
-  s.chunk_mode = get_enum<ChunkMode>(&obj, "chunkMode", {{"length", ChunkMode::length}, {"newline", ChunkMode::newline}})
-                     .value_or(s.chunk_mode);
+  s.chunk_mode =
+      get_enum<ChunkMode>(&obj, "chunkMode", {{"length", ChunkMode::length}, {"newline", ChunkMode::newline}})
+          .value_or(s.chunk_mode);
   const auto* preview = object_at(&obj, "preview");
   s.preview_tool_progress = get_bool(preview, "toolProgress").value_or(s.preview_tool_progress);
   s.preview_command_text = get_enum(preview, "commandText", kCommandText).value_or(s.preview_command_text);
   const auto* progress = object_at(&obj, "progress");
   if (progress != nullptr) {
     if (const auto* label = progress->if_contains("label")) {
-      if (label->is_string()) s.progress_label = std::string(label->get_string());
-      else if (label->is_bool() && !label->get_bool()) s.progress_label = std::nullopt;
+      if (label->is_string())
+        s.progress_label = std::string(label->get_string());
+      else if (label->is_bool() && !label->get_bool())
+        s.progress_label = std::nullopt;
     }
     s.progress_labels = get_string_list(progress, "labels");
     s.progress_max_lines = get_int(progress, "maxLines").value_or(s.progress_max_lines);
     s.progress_max_line_chars = get_int(progress, "maxLineChars").value_or(s.progress_max_line_chars);
     s.progress_tool_progress = get_bool(progress, "toolProgress").value_or(s.progress_tool_progress);
-    s.progress_command_text = get_enum(progress, "commandText", kCommandText).value_or(s.progress_command_text);
+    s.progress_command_text =
+        get_enum(progress, "commandText", kCommandText).value_or(s.progress_command_text);
   }
   const auto* block = object_at(&obj, "block");
   s.block_enabled = get_bool(block, "enabled").value_or(s.block_enabled);
@@ -190,33 +205,41 @@ class SnapshotBuilder {
         int port = 0;
         const auto [end, ec] = std::from_chars(env_port->data(), env_port->data() + env_port->size(), port);
         if (ec != std::errc{} || end != env_port->data() + env_port->size() || port < 1 || port > 65535)
-          issues_.error(KeyPath::parse_dotted("gateway.port"),
-                        fmt::format("OPENCLAW_GATEWAY_PORT must be a port from 1 to 65535 (got \"{}\")", *env_port));
+          issues_.error(
+              KeyPath::parse_dotted("gateway.port"),
+              fmt::format("OPENCLAW_GATEWAY_PORT must be a port from 1 to 65535 (got \"{}\")", *env_port));
         else
           snap.gateway.port = port;
       }
     }
     snap.gateway.bind = get_enum<BindMode>(gateway, "bind",
-                                           {{"loopback", BindMode::loopback}, {"lan", BindMode::lan}, {"tailnet", BindMode::tailnet},
-                                            {"auto", BindMode::auto_}, {"custom", BindMode::custom}})
+                                           {{"loopback", BindMode::loopback},
+                                            {"lan", BindMode::lan},
+                                            {"tailnet", BindMode::tailnet},
+                                            {"auto", BindMode::auto_},
+                                            {"custom", BindMode::custom}})
                             .value_or(BindMode::loopback);
     snap.gateway.custom_bind_host = get_string(gateway, "customBindHost");
-    if (snap.gateway.bind == BindMode::custom && (!snap.gateway.custom_bind_host || util::trim(*snap.gateway.custom_bind_host).empty()))
-      issues_.error(KeyPath::parse_dotted("gateway.customBindHost"), "gateway.bind is \"custom\" but gateway.customBindHost is not set");
+    if (snap.gateway.bind == BindMode::custom &&
+        (!snap.gateway.custom_bind_host || util::trim(*snap.gateway.custom_bind_host).empty()))
+      issues_.error(KeyPath::parse_dotted("gateway.customBindHost"),
+                    "gateway.bind is \"custom\" but gateway.customBindHost is not set");
     snap.gateway.trusted_proxies = get_string_list(gateway, "trustedProxies");
     snap.gateway.allow_real_ip_fallback = get_bool(gateway, "allowRealIpFallback").value_or(false);
     const auto* reload = object_at(gateway, "reload");
     snap.gateway.reload_mode = get_enum<ReloadMode>(reload, "mode",
-                                                    {{"off", ReloadMode::off}, {"restart", ReloadMode::restart},
-                                                     {"hot", ReloadMode::hot}, {"hybrid", ReloadMode::hybrid}})
+                                                    {{"off", ReloadMode::off},
+                                                     {"restart", ReloadMode::restart},
+                                                     {"hot", ReloadMode::hot},
+                                                     {"hybrid", ReloadMode::hybrid}})
                                    .value_or(ReloadMode::hybrid);
     snap.gateway.reload_debounce_ms = get_int(reload, "debounceMs").value_or(300);
 
     const auto* messages = object_at(root_, "messages");
     snap.messages.response_prefix = get_string(messages, "responsePrefix");
     const auto* inbound = object_at(messages, "inbound");
-    snap.messages.inbound_debounce_ms =
-        get_int(object_at(inbound, "byChannel"), "mattermost").value_or(get_int(inbound, "debounceMs").value_or(0));
+    snap.messages.inbound_debounce_ms = get_int(object_at(inbound, "byChannel"), "mattermost")
+                                            .value_or(get_int(inbound, "debounceMs").value_or(0));
     snap.messages.group_history_limit = get_int(object_at(messages, "groupChat"), "historyLimit");
     snap.messages.ack_reaction = get_string(messages, "ackReaction");
     snap.messages.ack_reaction_scope = get_enum<AckScope>(messages, "ackReactionScope",
@@ -228,7 +251,8 @@ class SnapshotBuilder {
     snap.messages.remove_ack_after_reply = get_bool(messages, "removeAckAfterReply").value_or(false);
 
     snap.dm_scope = get_enum<DmScope>(object_at(root_, "session"), "dmScope",
-                                      {{"main", DmScope::main}, {"per-peer", DmScope::per_peer},
+                                      {{"main", DmScope::main},
+                                       {"per-peer", DmScope::per_peer},
                                        {"per-channel-peer", DmScope::per_channel_peer},
                                        {"per-account-channel-peer", DmScope::per_account_channel_peer}})
                         .value_or(DmScope::main);
@@ -248,18 +272,24 @@ class SnapshotBuilder {
 
     const auto* mmclaw = object_at(root_, "mmclaw");
     const auto store_path = get_string(object_at(mmclaw, "store"), "path");
-    fs::path store = store_path ? util::expand_home(*store_path, in_.home) : in_.home / ".openclaw" / "mmclaw.db";
+    fs::path store =
+        store_path ? util::expand_home(*store_path, in_.home) : in_.home / ".openclaw" / "mmclaw.db";
     if (store.is_relative()) store = in_.source_path.parent_path() / store;  // relative to the config file
     snap.mmclaw.store_path = store.lexically_normal();
     const auto* log = object_at(mmclaw, "log");
-    snap.mmclaw.log_format = get_enum<LogFormat>(log, "format", {{"text", LogFormat::text}, {"json", LogFormat::json}})
-                                 .value_or(LogFormat::text);
+    snap.mmclaw.log_format =
+        get_enum<LogFormat>(log, "format", {{"text", LogFormat::text}, {"json", LogFormat::json}})
+            .value_or(LogFormat::text);
     snap.mmclaw.log_level = get_enum<LogLevel>(log, "level",
-                                               {{"trace", LogLevel::trace}, {"debug", LogLevel::debug},
-                                                {"info", LogLevel::info}, {"warn", LogLevel::warn},
-                                                {"error", LogLevel::error}, {"off", LogLevel::off}})
+                                               {{"trace", LogLevel::trace},
+                                                {"debug", LogLevel::debug},
+                                                {"info", LogLevel::info},
+                                                {"warn", LogLevel::warn},
+                                                {"error", LogLevel::error},
+                                                {"off", LogLevel::off}})
                                 .value_or(LogLevel::info);
-    snap.mmclaw.catch_up_max_age_minutes = get_int(object_at(mmclaw, "catchUp"), "maxAgeMinutes").value_or(60);
+    snap.mmclaw.catch_up_max_age_minutes =
+        get_int(object_at(mmclaw, "catchUp"), "maxAgeMinutes").value_or(60);
     const auto* monitor = object_at(mmclaw, "monitor");
     auto& timers = snap.mmclaw.monitor;
     timers.connect_timeout_ms = get_int(monitor, "connectTimeoutMs").value_or(timers.connect_timeout_ms);
@@ -267,9 +297,12 @@ class SnapshotBuilder {
     timers.ping_interval_ms = get_int(monitor, "pingIntervalMs").value_or(timers.ping_interval_ms);
     timers.pong_timeout_ms = get_int(monitor, "pongTimeoutMs").value_or(timers.pong_timeout_ms);
     timers.read_idle_ms = get_int(monitor, "readIdleMs").value_or(timers.read_idle_ms);
-    timers.health_check_interval_ms = get_int(monitor, "healthCheckIntervalMs").value_or(timers.health_check_interval_ms);
-    timers.reconnect_initial_delay_ms = get_int(monitor, "reconnectInitialDelayMs").value_or(timers.reconnect_initial_delay_ms);
-    timers.reconnect_max_delay_ms = get_int(monitor, "reconnectMaxDelayMs").value_or(timers.reconnect_max_delay_ms);
+    timers.health_check_interval_ms =
+        get_int(monitor, "healthCheckIntervalMs").value_or(timers.health_check_interval_ms);
+    timers.reconnect_initial_delay_ms =
+        get_int(monitor, "reconnectInitialDelayMs").value_or(timers.reconnect_initial_delay_ms);
+    timers.reconnect_max_delay_ms =
+        get_int(monitor, "reconnectMaxDelayMs").value_or(timers.reconnect_max_delay_ms);
     timers.poll_interval_ms = get_int(monitor, "pollIntervalMs").value_or(timers.poll_interval_ms);
     if (timers.reconnect_initial_delay_ms > timers.reconnect_max_delay_ms)
       issues_.error(KeyPath::parse_dotted("mmclaw.monitor.reconnectInitialDelayMs"),
@@ -286,11 +319,13 @@ class SnapshotBuilder {
       if (mm_ == nullptr) return true;
       const auto* accounts = object_at(mm_, "accounts");
       const bool has_accounts = accounts != nullptr && !accounts->empty();
-      return !has_accounts && !mm_->contains("baseUrl") && !mm_->contains("serverUrl") && !mm_->contains("botToken");
+      return !has_accounts && !mm_->contains("baseUrl") && !mm_->contains("serverUrl") &&
+             !mm_->contains("botToken");
     }();
     if (nothing_configured) {
       issues_.error(KeyPath::parse_dotted("channels.mattermost"),
-                    "no Mattermost account configured: set channels.mattermost.baseUrl and channels.mattermost.botToken "
+                    "no Mattermost account configured: set channels.mattermost.baseUrl and "
+                    "channels.mattermost.botToken "
                     "(or the MATTERMOST_URL and MATTERMOST_BOT_TOKEN environment variables)");
       return;
     }
@@ -301,28 +336,35 @@ class SnapshotBuilder {
     for (const auto& id : listing.duplicate_ids)
       issues_.error(KeyPath::parse_dotted("channels.mattermost.accounts"),
                     fmt::format("two accounts normalise to the id \"{}\"; rename one of them", id));
-    if (const auto wanted = get_string(mm_, "defaultAccount"); wanted && normalize_account_id(*wanted) != listing.default_account)
+    if (const auto wanted = get_string(mm_, "defaultAccount");
+        wanted && normalize_account_id(*wanted) != listing.default_account)
       issues_.warning(KeyPath::parse_dotted("channels.mattermost.defaultAccount"),
-                      fmt::format("\"{}\" is not a configured account; the default account is \"{}\"", *wanted,
-                                  listing.default_account));
+                      fmt::format("\"{}\" is not a configured account; the default account is \"{}\"",
+                                  *wanted, listing.default_account));
     snap.default_account = listing.default_account;
 
     const bool top_enabled = get_bool(mm_, "enabled").value_or(true);
-    for (const auto& listed : listing.accounts) snap.accounts.push_back(build_account(listed, mm, top_enabled));
+    for (const auto& listed : listing.accounts)
+      snap.accounts.push_back(build_account(listed, mm, top_enabled));
 
     // Two accounts on one bot would answer every post twice.
     for (std::size_t i = 0; i < snap.accounts.size(); ++i)
       for (std::size_t j = i + 1; j < snap.accounts.size(); ++j) {
         const auto& a = snap.accounts[i];
         const auto& b = snap.accounts[j];
-        if (a.enabled && b.enabled && a.bot_token.present() && a.bot_token.value == b.bot_token.value && a.base_url == b.base_url)
-          issues_.error(KeyPath::parse_dotted("channels.mattermost.accounts").child(b.id),
-                        fmt::format("accounts \"{}\" and \"{}\" connect the same bot (same baseUrl and botToken), so every "
-                                    "post would be answered twice; give one its own bot or set enabled: false",
-                                    a.id, b.id));
+        if (a.enabled && b.enabled && a.bot_token.present() && a.bot_token.value == b.bot_token.value &&
+            a.base_url == b.base_url)
+          issues_.error(
+              KeyPath::parse_dotted("channels.mattermost.accounts").child(b.id),
+              fmt::format(
+                  "accounts \"{}\" and \"{}\" connect the same bot (same baseUrl and botToken), so every "
+                  "post would be answered twice; give one its own bot or set enabled: false",
+                  a.id, b.id));
       }
-    const bool any_enabled = std::any_of(snap.accounts.begin(), snap.accounts.end(), [](const auto& a) { return a.enabled; });
-    if (!any_enabled) issues_.warning(KeyPath::parse_dotted("channels.mattermost"), "every Mattermost account is disabled");
+    const bool any_enabled =
+        std::any_of(snap.accounts.begin(), snap.accounts.end(), [](const auto& a) { return a.enabled; });
+    if (!any_enabled)
+      issues_.warning(KeyPath::parse_dotted("channels.mattermost"), "every Mattermost account is disabled");
   }
 
   AccountConfig build_account(const ListedAccount& listed, const json::object& mm, bool top_enabled) {
@@ -348,46 +390,58 @@ class SnapshotBuilder {
     }
     a.base_url = base ? normalize_base_url(*base) : "";
     if (!a.base_url.empty()) {
-      a.base_url_source = substituted(paths.of(merged.contains("baseUrl") ? "baseUrl" : "serverUrl")) ? ValueSource::env
-                                                                                                       : ValueSource::config;
+      a.base_url_source = substituted(paths.of(merged.contains("baseUrl") ? "baseUrl" : "serverUrl"))
+                              ? ValueSource::env
+                              : ValueSource::config;
     } else if (auto env_url = env_value("MATTERMOST_URL")) {
       if (is_default) {
         a.base_url = normalize_base_url(*env_url);
         a.base_url_source = ValueSource::env;
       } else if (a.enabled) {
-        issues_.note(paths.missing("baseUrl"), fmt::format("MATTERMOST_URL applies only to the default account; it is ignored for "
-                                                      "account \"{}\"", a.id));
+        issues_.note(paths.missing("baseUrl"),
+                     fmt::format("MATTERMOST_URL applies only to the default account; it is ignored for "
+                                 "account \"{}\"",
+                                 a.id));
       }
     }
 
     // Bot token: the config (a plain string or a secret reference), else MATTERMOST_BOT_TOKEN for
     // the default account. A configured reference that does not resolve never falls back to env.
-    if (const auto* token = merged.if_contains("botToken"); token != nullptr && !(token->is_string() && util::trim(token->get_string()).empty())) {
+    if (const auto* token = merged.if_contains("botToken");
+        token != nullptr && !(token->is_string() && util::trim(token->get_string()).empty())) {
       const KeyPath token_path = paths.of("botToken");
       if (a.enabled && in_.resolve_secrets) {
         auto secret = secrets_.resolve(*token, substituted(token_path));
-        if (secret) a.bot_token = std::move(*secret);
-        else issues_.error(token_path, secret.error());
+        if (secret)
+          a.bot_token = std::move(*secret);
+        else
+          issues_.error(token_path, secret.error());
       } else {
         a.bot_token.source = SecretResolver::declared_source(*token, substituted(token_path));
       }
     } else if (is_default) {
-      if (auto env_token = env_value("MATTERMOST_BOT_TOKEN")) a.bot_token = Secret{*env_token, ValueSource::env, "MATTERMOST_BOT_TOKEN"};
+      if (auto env_token = env_value("MATTERMOST_BOT_TOKEN"))
+        a.bot_token = Secret{*env_token, ValueSource::env, "MATTERMOST_BOT_TOKEN"};
     }
 
     // A configured token that failed to resolve was reported above with its own reason.
     const auto* configured_token = merged.if_contains("botToken");
     const bool token_configured =
-        configured_token != nullptr && !(configured_token->is_string() && util::trim(configured_token->get_string()).empty());
+        configured_token != nullptr &&
+        !(configured_token->is_string() && util::trim(configured_token->get_string()).empty());
     if (a.enabled && !token_configured && !a.bot_token.present())
-      issues_.error(paths.missing("botToken"),
-                    fmt::format("Mattermost bot token missing for account \"{}\" (set {}.botToken or MATTERMOST_BOT_TOKEN for "
-                                "default).",
-                                a.id, paths.account_prefix(a.id)));
+      issues_.error(
+          paths.missing("botToken"),
+          fmt::format(
+              "Mattermost bot token missing for account \"{}\" (set {}.botToken or MATTERMOST_BOT_TOKEN for "
+              "default).",
+              a.id, paths.account_prefix(a.id)));
     if (a.enabled && a.base_url.empty())
-      issues_.error(paths.missing("baseUrl"),
-                    fmt::format("Mattermost baseUrl missing for account \"{}\" (set {}.baseUrl or MATTERMOST_URL for default).",
-                                a.id, paths.account_prefix(a.id)));
+      issues_.error(
+          paths.missing("baseUrl"),
+          fmt::format(
+              "Mattermost baseUrl missing for account \"{}\" (set {}.baseUrl or MATTERMOST_URL for default).",
+              a.id, paths.account_prefix(a.id)));
 
     build_policies(a, merged, paths);
     build_behaviour(a, merged, paths);
@@ -396,8 +450,10 @@ class SnapshotBuilder {
 
   void build_policies(AccountConfig& a, const json::object& merged, const AccountPaths& paths) {
     a.dm_policy = get_enum<DmPolicy>(&merged, "dmPolicy",
-                                     {{"pairing", DmPolicy::pairing}, {"allowlist", DmPolicy::allowlist},
-                                      {"open", DmPolicy::open}, {"disabled", DmPolicy::disabled}})
+                                     {{"pairing", DmPolicy::pairing},
+                                      {"allowlist", DmPolicy::allowlist},
+                                      {"open", DmPolicy::open},
+                                      {"disabled", DmPolicy::disabled}})
                       .value_or(DmPolicy::pairing);
     if (const auto respond = get_bool(&merged, "respondToDMs"); respond && !*respond) {
       if (merged.contains("dmPolicy"))
@@ -406,24 +462,29 @@ class SnapshotBuilder {
         a.dm_policy = DmPolicy::disabled;
     }
     a.allow_from = get_string_list(&merged, "allowFrom");
-    if (a.dm_policy == DmPolicy::open && std::find(a.allow_from.begin(), a.allow_from.end(), "*") == a.allow_from.end()) {
+    if (a.dm_policy == DmPolicy::open &&
+        std::find(a.allow_from.begin(), a.allow_from.end(), "*") == a.allow_from.end()) {
       const KeyPath where = paths.of("allowFrom");
-      const std::string prefix = paths.own && paths.own_obj && paths.own_obj->contains("dmPolicy") ? paths.own->dotted()
-                                                                                                    : "channels.mattermost";
-      issues_.error(where, fmt::format("{}.dmPolicy=\"open\" requires {}.allowFrom to include \"*\"", prefix, prefix));
+      const std::string prefix = paths.own && paths.own_obj && paths.own_obj->contains("dmPolicy")
+                                     ? paths.own->dotted()
+                                     : "channels.mattermost";
+      issues_.error(
+          where, fmt::format("{}.dmPolicy=\"open\" requires {}.allowFrom to include \"*\"", prefix, prefix));
     }
     const auto* channel_defaults = object_path(*in_.root, {"channels", "defaults"});
     // With no channels.mattermost section at all the runtime uses allowlist whatever the defaults say.
     a.group_policy = get_enum(&merged, "groupPolicy", kGroupPolicies)
-                         .value_or(mm_ != nullptr ? get_enum(channel_defaults, "groupPolicy", kGroupPolicies).value_or(GroupPolicy::allowlist)
+                         .value_or(mm_ != nullptr ? get_enum(channel_defaults, "groupPolicy", kGroupPolicies)
+                                                        .value_or(GroupPolicy::allowlist)
                                                   : GroupPolicy::allowlist);
     a.group_allow_from = get_string_list(&merged, "groupAllowFrom");
     if (const auto* groups = object_at(&merged, "groups"))
       for (const auto& member : *groups)
-        a.groups[std::string(member.key())] = GroupOverride{get_bool(member.value().is_object() ? &member.value().get_object() : nullptr,
-                                                                     "requireMention")};
+        a.groups[std::string(member.key())] = GroupOverride{
+            get_bool(member.value().is_object() ? &member.value().get_object() : nullptr, "requireMention")};
     a.context_visibility = get_enum(&merged, "contextVisibility", kVisibility)
-                               .value_or(get_enum(channel_defaults, "contextVisibility", kVisibility).value_or(ContextVisibility::all));
+                               .value_or(get_enum(channel_defaults, "contextVisibility", kVisibility)
+                                             .value_or(ContextVisibility::all));
     a.dangerously_allow_name_matching = get_bool(&merged, "dangerouslyAllowNameMatching").value_or(false);
     a.allow_bots = get_bool(&merged, "allowBots").value_or(false);
     if (merged.contains("allowChannels")) a.allowed_channels = get_string_list(&merged, "allowChannels");
@@ -431,11 +492,15 @@ class SnapshotBuilder {
   }
 
   void build_behaviour(AccountConfig& a, const json::object& merged, const AccountPaths& paths) {
-    a.chatmode = get_enum<ChatMode>(&merged, "chatmode",
-                                    {{"oncall", ChatMode::oncall}, {"onmessage", ChatMode::onmessage}, {"onchar", ChatMode::onchar}});
+    a.chatmode = get_enum<ChatMode>(
+        &merged, "chatmode",
+        {{"oncall", ChatMode::oncall}, {"onmessage", ChatMode::onmessage}, {"onchar", ChatMode::onchar}});
     if (const auto respond = get_bool(&merged, "respondToMentions")) {
-      if (a.chatmode) issues_.warning(paths.of("respondToMentions"), "respondToMentions is ignored because chatmode is set");
-      else a.chatmode = *respond ? ChatMode::oncall : ChatMode::onmessage;
+      if (a.chatmode)
+        issues_.warning(paths.of("respondToMentions"),
+                        "respondToMentions is ignored because chatmode is set");
+      else
+        a.chatmode = *respond ? ChatMode::oncall : ChatMode::onmessage;
     }
     std::vector<std::string> prefixes;
     for (const auto& p : get_string_list(&merged, "oncharPrefixes"))
@@ -451,8 +516,9 @@ class SnapshotBuilder {
     const auto group_history = get_int(object_at(messages, "groupChat"), "historyLimit");
     a.history_limit = get_int(&merged, "historyLimit").value_or(group_history.value_or(50));
     if (a.history_limit > kHistoryCap) {
-      issues_.warning(merged.contains("historyLimit") ? paths.of("historyLimit")
-                                                      : KeyPath::parse_dotted("messages.groupChat.historyLimit"),
+      issues_.warning(merged.contains("historyLimit")
+                          ? paths.of("historyLimit")
+                          : KeyPath::parse_dotted("messages.groupChat.historyLimit"),
                       fmt::format("history is capped at {} entries", kHistoryCap));
       a.history_limit = kHistoryCap;
     }
@@ -460,12 +526,15 @@ class SnapshotBuilder {
     a.text_chunk_limit = get_int(&merged, "textChunkLimit").value_or(4000);
     if (a.text_chunk_limit > kMattermostPostLimit) {
       issues_.warning(paths.of("textChunkLimit"),
-                      fmt::format("Mattermost rejects posts over {} characters; chunks are capped there", kMattermostPostLimit));
+                      fmt::format("Mattermost rejects posts over {} characters; chunks are capped there",
+                                  kMattermostPostLimit));
       a.text_chunk_limit = kMattermostPostLimit;
     }
     a.markdown_tables = get_enum<TablesMode>(object_at(&merged, "markdown"), "tables",
-                                             {{"off", TablesMode::off}, {"bullets", TablesMode::bullets},
-                                              {"code", TablesMode::code}, {"block", TablesMode::block}})
+                                             {{"off", TablesMode::off},
+                                              {"bullets", TablesMode::bullets},
+                                              {"code", TablesMode::code},
+                                              {"block", TablesMode::block}})
                             .value_or(TablesMode::off);
     a.streaming = build_streaming(merged);
     a.reply_to.base = get_enum(&merged, "replyToMode", kReplyModes).value_or(ReplyToMode::off);
@@ -489,7 +558,8 @@ class SnapshotBuilder {
       if (!p.starts_with('/')) p.insert(p.begin(), '/');
       a.commands.callback_path = p;
     }
-    if (auto url = get_string(commands, "callbackUrl"); url && !util::trim(*url).empty()) a.commands.callback_url = std::string(util::trim(*url));
+    if (auto url = get_string(commands, "callbackUrl"); url && !util::trim(*url).empty())
+      a.commands.callback_url = std::string(util::trim(*url));
 
     const auto* interactions = object_at(&merged, "interactions");
     if (auto base = get_string(interactions, "callbackBaseUrl"); base && !util::trim(*base).empty()) {
@@ -498,7 +568,8 @@ class SnapshotBuilder {
       a.interactions.callback_base_url = b;
     }
     a.interactions.allowed_source_ips = get_string_list(interactions, "allowedSourceIps");
-    a.dangerously_allow_private_network = get_bool(object_at(&merged, "network"), "dangerouslyAllowPrivateNetwork").value_or(false);
+    a.dangerously_allow_private_network =
+        get_bool(object_at(&merged, "network"), "dangerouslyAllowPrivateNetwork").value_or(false);
 
     const auto* retry = object_at(&merged, "dmChannelRetry");
     a.dm_channel_retry.max_retries = get_int(retry, "maxRetries").value_or(3);
@@ -529,11 +600,14 @@ class SnapshotBuilder {
                                   {"command", ModelApi::command},
                                   {"echo", ModelApi::echo}})
                   .value_or(ModelApi::openai_completions);
-      if (const auto* key = obj.if_contains("apiKey"); key != nullptr && !(key->is_string() && key->get_string().empty())) {
+      if (const auto* key = obj.if_contains("apiKey");
+          key != nullptr && !(key->is_string() && key->get_string().empty())) {
         if (in_.resolve_secrets) {
           auto secret = secrets_.resolve(*key, substituted(path.child("apiKey")));
-          if (secret) p.api_key = std::move(*secret);
-          else issues_.error(path.child("apiKey"), secret.error());
+          if (secret)
+            p.api_key = std::move(*secret);
+          else
+            issues_.error(path.child("apiKey"), secret.error());
         } else {
           p.api_key.source = SecretResolver::declared_source(*key, substituted(path.child("apiKey")));
         }
@@ -554,7 +628,8 @@ class SnapshotBuilder {
           if (m->contains("input")) model.input = get_string_list(m, "input");
           model.context_window = get_int(m, "contextWindow");
           model.max_tokens = get_int(m, "maxTokens");
-          if (std::any_of(p.models.begin(), p.models.end(), [&](const ModelConfig& x) { return x.id == model.id; }))
+          if (std::any_of(p.models.begin(), p.models.end(),
+                          [&](const ModelConfig& x) { return x.id == model.id; }))
             issues_.error(path.child("models").index(i).child("id"),
                           fmt::format("model \"{}\" is listed twice for provider \"{}\"", model.id, p.id));
           p.models.push_back(std::move(model));

@@ -17,10 +17,10 @@
 namespace mmclaw::config {
 
 struct BuildInputs {
-  const boost::json::value* root = nullptr;     // validated, env-substituted
-  std::set<std::string> env_substituted;        // pointers that took text from ${VAR}
+  const boost::json::value* root = nullptr;  // validated, env-substituted
+  std::set<std::string> env_substituted;     // pointers that took text from ${VAR}
   EnvLookup env;
-  std::filesystem::path source_path;            // the config file (relative store paths start at its folder)
+  std::filesystem::path source_path;  // the config file (relative store paths start at its folder)
   std::filesystem::path home;
   // Strict: every enabled account's secrets must resolve (gateway, `config check`). Lenient
   // (`config show` of a broken file): unresolved secrets are reported and left empty.

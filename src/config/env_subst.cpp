@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace mmclaw::config {
 
@@ -19,8 +19,12 @@ EnvLookup process_env() {
 
 namespace {
 
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+bool is_name_start(char c) {
+  return (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_name_char(char c) {
+  return is_name_start(c) || (c >= '0' && c <= '9');
+}
 
 // Length of a `${NAME}` reference starting at text[pos] (pointing at '$'), or 0.
 std::size_t reference_length(std::string_view text, std::size_t pos) {
@@ -32,8 +36,8 @@ std::size_t reference_length(std::string_view text, std::size_t pos) {
   return i + 1 - pos;
 }
 
-void walk(json::value& v, const SchemaNode& node, const KeyPath& path, const EnvLookup& env, IssueList& issues,
-          std::set<std::string>& substituted) {
+void walk(json::value& v, const SchemaNode& node, const KeyPath& path, const EnvLookup& env,
+          IssueList& issues, std::set<std::string>& substituted) {
   switch (node.kind) {
     case NodeKind::string:
     case NodeKind::enumeration: {
@@ -58,7 +62,8 @@ void walk(json::value& v, const SchemaNode& node, const KeyPath& path, const Env
       return;
     case NodeKind::map:
       if (!v.is_object()) return;
-      for (auto& member : v.get_object()) walk(member.value(), *node.element, path.child(member.key()), env, issues, substituted);
+      for (auto& member : v.get_object())
+        walk(member.value(), *node.element, path.child(member.key()), env, issues, substituted);
       return;
     case NodeKind::object:
       if (!v.is_object()) return;
@@ -70,9 +75,12 @@ void walk(json::value& v, const SchemaNode& node, const KeyPath& path, const Env
       return;
     case NodeKind::one_of:
       for (const auto& alternative : node.alternatives) {
-        const bool matches = (v.is_string() && (alternative->kind == NodeKind::string || alternative->kind == NodeKind::enumeration)) ||
-                             (v.is_object() && (alternative->kind == NodeKind::object || alternative->kind == NodeKind::map)) ||
-                             (v.is_array() && alternative->kind == NodeKind::array);
+        const bool matches =
+            (v.is_string() &&
+             (alternative->kind == NodeKind::string || alternative->kind == NodeKind::enumeration)) ||
+            (v.is_object() &&
+             (alternative->kind == NodeKind::object || alternative->kind == NodeKind::map)) ||
+            (v.is_array() && alternative->kind == NodeKind::array);
         if (matches) {
           walk(v, *alternative, path, env, issues, substituted);
           return;
@@ -105,8 +113,12 @@ std::expected<ExpandedString, std::string> expand_env_refs(std::string_view text
     if (const auto len = reference_length(text, i)) {
       const std::string_view name = text.substr(i + 2, len - 3);
       const auto value = env(name);
-      if (!value) return std::unexpected(fmt::format("environment variable {} is not set (referenced as ${{{}}})", name, name));
-      if (value->empty()) return std::unexpected(fmt::format("environment variable {} is empty (referenced as ${{{}}})", name, name));
+      if (!value)
+        return std::unexpected(
+            fmt::format("environment variable {} is not set (referenced as ${{{}}})", name, name));
+      if (value->empty())
+        return std::unexpected(
+            fmt::format("environment variable {} is empty (referenced as ${{{}}})", name, name));
       out.text += *value;
       out.substituted = true;
       i += len;
@@ -117,7 +129,8 @@ std::expected<ExpandedString, std::string> expand_env_refs(std::string_view text
   return out;
 }
 
-std::set<std::string> substitute_env(json::value& root, const SchemaNode& schema, const EnvLookup& env, IssueList& issues) {
+std::set<std::string> substitute_env(json::value& root, const SchemaNode& schema, const EnvLookup& env,
+                                     IssueList& issues) {
   std::set<std::string> substituted;
   walk(root, schema, KeyPath{}, env, issues, substituted);
   return substituted;

@@ -1,14 +1,16 @@
 #include "config/issues.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace mmclaw::config {
 
 namespace {
 bool is_identifier(std::string_view s) {
   if (s.empty()) return false;
-  const auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$'; };
+  const auto ok_first = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+  };
   const auto ok_rest = [&](char c) { return ok_first(c) || (c >= '0' && c <= '9') || c == '-'; };
   return ok_first(s.front()) && std::all_of(s.begin() + 1, s.end(), ok_rest);
 }
@@ -112,11 +114,13 @@ void IssueList::sort_by_position() {
   });
 }
 
-bool IssueList::has_errors() const { return count(Severity::error) > 0; }
+bool IssueList::has_errors() const {
+  return count(Severity::error) > 0;
+}
 
 std::size_t IssueList::count(Severity severity) const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(), [&](const ConfigIssue& i) { return i.severity == severity; }));
+  return static_cast<std::size_t>(std::count_if(
+      items_.begin(), items_.end(), [&](const ConfigIssue& i) { return i.severity == severity; }));
 }
 
 std::string_view to_string(Severity severity) noexcept {
@@ -131,7 +135,8 @@ std::string_view to_string(Severity severity) noexcept {
 std::string format_issue(const ConfigIssue& issue, std::string_view file) {
   std::string location(file);
   if (issue.pos && issue.pos->line > 0) location += fmt::format(":{}:{}", issue.pos->line, issue.pos->column);
-  if (issue.path.empty()) return fmt::format("{}: {}: {}", location, to_string(issue.severity), issue.message);
+  if (issue.path.empty())
+    return fmt::format("{}: {}: {}", location, to_string(issue.severity), issue.message);
   return fmt::format("{}: {}: {}: {}", location, to_string(issue.severity), issue.path, issue.message);
 }
 

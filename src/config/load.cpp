@@ -13,7 +13,9 @@ namespace mmclaw::config {
 
 namespace {
 
-EnvLookup env_of(const LoadOptions& options) { return options.env ? options.env : process_env(); }
+EnvLookup env_of(const LoadOptions& options) {
+  return options.env ? options.env : process_env();
+}
 
 std::filesystem::path home_of(const LoadOptions& options, const EnvLookup& env) {
   return options.home ? *options.home : util::home_directory(env("HOME"));
@@ -21,7 +23,8 @@ std::filesystem::path home_of(const LoadOptions& options, const EnvLookup& env) 
 
 }  // namespace
 
-LoadedConfig load_config_text(std::string_view text, const std::filesystem::path& path, const LoadOptions& options) {
+LoadedConfig load_config_text(std::string_view text, const std::filesystem::path& path,
+                              const LoadOptions& options) {
   LoadedConfig out;
   out.path = path;
   const EnvLookup env = env_of(options);
@@ -34,7 +37,8 @@ LoadedConfig load_config_text(std::string_view text, const std::filesystem::path
     return out;
   }
   Json5Document& doc = *parsed;
-  for (const auto& warning : doc.warnings) out.issues.add({Severity::warning, "", "", warning.message, warning.pos});
+  for (const auto& warning : doc.warnings)
+    out.issues.add({Severity::warning, "", "", warning.message, warning.pos});
   if (!doc.root.is_object()) {
     out.issues.add({Severity::error, "", "", "the configuration must be a JSON object", SourcePos{1, 1}});
     return out;
@@ -50,7 +54,8 @@ LoadedConfig load_config_text(std::string_view text, const std::filesystem::path
     inputs.source_path = path;
     inputs.home = home_of(options, env);
     inputs.resolve_secrets = options.resolve_secrets;
-    if (auto snapshot = build_snapshot(inputs, out.issues)) out.snapshot = std::make_shared<const Snapshot>(std::move(*snapshot));
+    if (auto snapshot = build_snapshot(inputs, out.issues))
+      out.snapshot = std::make_shared<const Snapshot>(std::move(*snapshot));
   }
   out.issues.locate(doc);
   out.issues.sort_by_position();

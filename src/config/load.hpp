@@ -23,13 +23,15 @@ struct LoadedConfig {
   std::filesystem::path path;
   std::shared_ptr<const Snapshot> snapshot;  // null when there were errors
   IssueList issues;
-  std::optional<std::string> file_error;  // the file could not be read at all (missing, unreadable, too large)
+  std::optional<std::string>
+      file_error;  // the file could not be read at all (missing, unreadable, too large)
   [[nodiscard]] bool ok() const { return snapshot != nullptr; }
 };
 
 LoadedConfig load_config(const LoadOptions& options);
 
 // Parse and build from text already in memory (used by tests and by reload's diff).
-LoadedConfig load_config_text(std::string_view text, const std::filesystem::path& path, const LoadOptions& options);
+LoadedConfig load_config_text(std::string_view text, const std::filesystem::path& path,
+                              const LoadOptions& options);
 
 }  // namespace mmclaw::config

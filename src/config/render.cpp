@@ -1,7 +1,7 @@
 #include "config/render.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace mmclaw::config {
 
@@ -87,8 +87,12 @@ std::string_view to_string(TablesMode v) noexcept {
   return "off";
 }
 
-std::string_view to_string(CommandText v) noexcept { return v == CommandText::raw ? "raw" : "status"; }
-std::string_view to_string(ChunkMode v) noexcept { return v == ChunkMode::length ? "length" : "newline"; }
+std::string_view to_string(CommandText v) noexcept {
+  return v == CommandText::raw ? "raw" : "status";
+}
+std::string_view to_string(ChunkMode v) noexcept {
+  return v == ChunkMode::length ? "length" : "newline";
+}
 
 std::string_view to_string(ModelApi v) noexcept {
   switch (v) {
@@ -126,8 +130,10 @@ json::value reply_mode_view(const std::optional<ReplyToMode>& v) {
 }  // namespace
 
 std::string summarize_account(const AccountConfig& a, bool is_default) {
-  std::string line = fmt::format("account \"{}\"{}: {}", a.id, is_default ? " (default)" : "", a.enabled ? "enabled" : "disabled");
-  line += fmt::format(", {} ({})", a.base_url.empty() ? "no baseUrl" : a.base_url, to_string(a.base_url_source));
+  std::string line = fmt::format("account \"{}\"{}: {}", a.id, is_default ? " (default)" : "",
+                                 a.enabled ? "enabled" : "disabled");
+  line +=
+      fmt::format(", {} ({})", a.base_url.empty() ? "no baseUrl" : a.base_url, to_string(a.base_url_source));
   line += fmt::format(", token from {}", to_string(a.bot_token.source));
   line += fmt::format(", dmPolicy={}, groupPolicy={}", to_string(a.dm_policy), to_string(a.group_policy));
   line += fmt::format(", chatmode={}", a.chatmode ? to_string(*a.chatmode) : "unset");
@@ -138,11 +144,14 @@ std::string summarize_account(const AccountConfig& a, bool is_default) {
 
 json::object render_account(const AccountConfig& a) {
   json::object groups;
-  for (const auto& [id, g] : a.groups) groups[id] = json::object{{"requireMention", optional_value(g.require_mention)}};
+  for (const auto& [id, g] : a.groups)
+    groups[id] = json::object{{"requireMention", optional_value(g.require_mention)}};
   const auto& s = a.streaming;
   json::value label = nullptr;
-  if (s.progress_label) label = json::string(*s.progress_label);
-  else label = false;
+  if (s.progress_label)
+    label = json::string(*s.progress_label);
+  else
+    label = false;
   json::value allowed_channels = nullptr;
   if (a.allowed_channels) allowed_channels = to_array(*a.allowed_channels);
   return json::object{
@@ -170,20 +179,22 @@ json::object render_account(const AccountConfig& a) {
       {"textChunkLimit", a.text_chunk_limit},
       {"markdown", json::object{{"tables", to_string(a.markdown_tables)}}},
       {"streaming",
-       json::object{{"mode", to_string(s.mode)},
-                    {"chunkMode", to_string(s.chunk_mode)},
-                    {"preview", json::object{{"toolProgress", s.preview_tool_progress},
-                                             {"commandText", to_string(s.preview_command_text)}}},
-                    {"progress", json::object{{"label", label},
-                                              {"labels", to_array(s.progress_labels)},
-                                              {"maxLines", s.progress_max_lines},
-                                              {"maxLineChars", s.progress_max_line_chars},
-                                              {"toolProgress", s.progress_tool_progress},
-                                              {"commandText", to_string(s.progress_command_text)}}},
-                    {"block", json::object{{"enabled", s.block_enabled},
-                                           {"coalesce", json::object{{"minChars", s.block_coalesce_min_chars},
-                                                                     {"maxChars", optional_value(s.block_coalesce_max_chars)},
-                                                                     {"idleMs", s.block_coalesce_idle_ms}}}}}}},
+       json::object{
+           {"mode", to_string(s.mode)},
+           {"chunkMode", to_string(s.chunk_mode)},
+           {"preview", json::object{{"toolProgress", s.preview_tool_progress},
+                                    {"commandText", to_string(s.preview_command_text)}}},
+           {"progress", json::object{{"label", label},
+                                     {"labels", to_array(s.progress_labels)},
+                                     {"maxLines", s.progress_max_lines},
+                                     {"maxLineChars", s.progress_max_line_chars},
+                                     {"toolProgress", s.progress_tool_progress},
+                                     {"commandText", to_string(s.progress_command_text)}}},
+           {"block",
+            json::object{{"enabled", s.block_enabled},
+                         {"coalesce", json::object{{"minChars", s.block_coalesce_min_chars},
+                                                   {"maxChars", optional_value(s.block_coalesce_max_chars)},
+                                                   {"idleMs", s.block_coalesce_idle_ms}}}}}}},
       {"replyToMode", to_string(a.reply_to.base)},
       {"replyToModeByChatType", json::object{{"direct", reply_mode_view(a.reply_to.direct)},
                                              {"group", reply_mode_view(a.reply_to.group)},
@@ -227,50 +238,62 @@ json::object render_snapshot(const Snapshot& snap) {
                                     {"maxTokens", optional_value(m.max_tokens)}});
     json::object headers;
     for (const auto& [k, v] : p.headers) headers[k] = v;
-    providers[id] = json::object{{"baseUrl", p.base_url},        {"api", to_string(p.api)},
-                                 {"apiKey", secret_view(p.api_key)}, {"headers", std::move(headers)},
-                                 {"timeoutSeconds", optional_value(p.timeout_seconds)}, {"models", std::move(models)}};
+    providers[id] = json::object{{"baseUrl", p.base_url},
+                                 {"api", to_string(p.api)},
+                                 {"apiKey", secret_view(p.api_key)},
+                                 {"headers", std::move(headers)},
+                                 {"timeoutSeconds", optional_value(p.timeout_seconds)},
+                                 {"models", std::move(models)}};
   }
   static constexpr std::string_view kBind[] = {"loopback", "lan", "tailnet", "auto", "custom"};
   static constexpr std::string_view kReload[] = {"off", "restart", "hot", "hybrid"};
-  static constexpr std::string_view kScope[] = {"main", "per-peer", "per-channel-peer", "per-account-channel-peer"};
+  static constexpr std::string_view kScope[] = {"main", "per-peer", "per-channel-peer",
+                                                "per-account-channel-peer"};
   static constexpr std::string_view kAckScope[] = {"group-mentions", "group-all", "direct", "all"};
   static constexpr std::string_view kLevel[] = {"trace", "debug", "info", "warn", "error", "off"};
   return json::object{
       {"configPath", snap.source_path.string()},
       {"defaultAccount", snap.default_account},
       {"accounts", std::move(accounts)},
-      {"gateway", json::object{{"port", snap.gateway.port},
-                               {"bind", kBind[static_cast<int>(snap.gateway.bind)]},
-                               {"customBindHost", optional_value(snap.gateway.custom_bind_host)},
-                               {"trustedProxies", to_array(snap.gateway.trusted_proxies)},
-                               {"allowRealIpFallback", snap.gateway.allow_real_ip_fallback},
-                               {"reload", json::object{{"mode", kReload[static_cast<int>(snap.gateway.reload_mode)]},
-                                                       {"debounceMs", snap.gateway.reload_debounce_ms}}}}},
-      {"messages", json::object{{"responsePrefix", optional_value(snap.messages.response_prefix)},
-                                {"inboundDebounceMs", snap.messages.inbound_debounce_ms},
-                                {"groupHistoryLimit", optional_value(snap.messages.group_history_limit)},
-                                {"ackReaction", optional_value(snap.messages.ack_reaction)},
-                                {"ackReactionScope", kAckScope[static_cast<int>(snap.messages.ack_reaction_scope)]},
-                                {"removeAckAfterReply", snap.messages.remove_ack_after_reply}}},
+      {"gateway",
+       json::object{{"port", snap.gateway.port},
+                    {"bind", kBind[static_cast<int>(snap.gateway.bind)]},
+                    {"customBindHost", optional_value(snap.gateway.custom_bind_host)},
+                    {"trustedProxies", to_array(snap.gateway.trusted_proxies)},
+                    {"allowRealIpFallback", snap.gateway.allow_real_ip_fallback},
+                    {"reload", json::object{{"mode", kReload[static_cast<int>(snap.gateway.reload_mode)]},
+                                            {"debounceMs", snap.gateway.reload_debounce_ms}}}}},
+      {"messages",
+       json::object{{"responsePrefix", optional_value(snap.messages.response_prefix)},
+                    {"inboundDebounceMs", snap.messages.inbound_debounce_ms},
+                    {"groupHistoryLimit", optional_value(snap.messages.group_history_limit)},
+                    {"ackReaction", optional_value(snap.messages.ack_reaction)},
+                    {"ackReactionScope", kAckScope[static_cast<int>(snap.messages.ack_reaction_scope)]},
+                    {"removeAckAfterReply", snap.messages.remove_ack_after_reply}}},
       {"session", json::object{{"dmScope", kScope[static_cast<int>(snap.dm_scope)]}}},
       {"models", json::object{{"providers", std::move(providers)}}},
-      {"agents", json::object{{"defaults", json::object{{"model", json::object{{"primary", optional_value(snap.agent.primary_model)},
-                                                                              {"fallbacks", to_array(snap.agent.fallback_models)}}},
-                                                        {"systemPrompt", optional_value(snap.agent.system_prompt)}}}}},
-      {"mmclaw", json::object{{"store", json::object{{"path", snap.mmclaw.store_path.string()}}},
-                              {"log", json::object{{"format", snap.mmclaw.log_format == LogFormat::text ? "text" : "json"},
-                                                   {"level", kLevel[static_cast<int>(snap.mmclaw.log_level)]}}},
-                              {"catchUp", json::object{{"maxAgeMinutes", snap.mmclaw.catch_up_max_age_minutes}}},
-                              {"monitor", json::object{{"connectTimeoutMs", snap.mmclaw.monitor.connect_timeout_ms},
-                                                       {"authTimeoutMs", snap.mmclaw.monitor.auth_timeout_ms},
-                                                       {"pingIntervalMs", snap.mmclaw.monitor.ping_interval_ms},
-                                                       {"pongTimeoutMs", snap.mmclaw.monitor.pong_timeout_ms},
-                                                       {"readIdleMs", snap.mmclaw.monitor.read_idle_ms},
-                                                       {"healthCheckIntervalMs", snap.mmclaw.monitor.health_check_interval_ms},
-                                                       {"reconnectInitialDelayMs", snap.mmclaw.monitor.reconnect_initial_delay_ms},
-                                                       {"reconnectMaxDelayMs", snap.mmclaw.monitor.reconnect_max_delay_ms},
-                                                       {"pollIntervalMs", snap.mmclaw.monitor.poll_interval_ms}}}}},
+      {"agents",
+       json::object{
+           {"defaults",
+            json::object{{"model", json::object{{"primary", optional_value(snap.agent.primary_model)},
+                                                {"fallbacks", to_array(snap.agent.fallback_models)}}},
+                         {"systemPrompt", optional_value(snap.agent.system_prompt)}}}}},
+      {"mmclaw",
+       json::object{
+           {"store", json::object{{"path", snap.mmclaw.store_path.string()}}},
+           {"log", json::object{{"format", snap.mmclaw.log_format == LogFormat::text ? "text" : "json"},
+                                {"level", kLevel[static_cast<int>(snap.mmclaw.log_level)]}}},
+           {"catchUp", json::object{{"maxAgeMinutes", snap.mmclaw.catch_up_max_age_minutes}}},
+           {"monitor",
+            json::object{{"connectTimeoutMs", snap.mmclaw.monitor.connect_timeout_ms},
+                         {"authTimeoutMs", snap.mmclaw.monitor.auth_timeout_ms},
+                         {"pingIntervalMs", snap.mmclaw.monitor.ping_interval_ms},
+                         {"pongTimeoutMs", snap.mmclaw.monitor.pong_timeout_ms},
+                         {"readIdleMs", snap.mmclaw.monitor.read_idle_ms},
+                         {"healthCheckIntervalMs", snap.mmclaw.monitor.health_check_interval_ms},
+                         {"reconnectInitialDelayMs", snap.mmclaw.monitor.reconnect_initial_delay_ms},
+                         {"reconnectMaxDelayMs", snap.mmclaw.monitor.reconnect_max_delay_ms},
+                         {"pollIntervalMs", snap.mmclaw.monitor.poll_interval_ms}}}}},
   };
 }
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "util/strings.hpp"
 
@@ -35,9 +35,11 @@ std::string quoted_list(const std::vector<std::string>& values) {
 }
 
 std::string range_text(const SchemaNode& node) {
-  if (node.min && node.max) return fmt::format(" from {} to {}", format_number(*node.min), format_number(*node.max));
-  if (node.min) return node.min_exclusive ? fmt::format(" greater than {}", format_number(*node.min))
-                                          : fmt::format(" of at least {}", format_number(*node.min));
+  if (node.min && node.max)
+    return fmt::format(" from {} to {}", format_number(*node.min), format_number(*node.max));
+  if (node.min)
+    return node.min_exclusive ? fmt::format(" greater than {}", format_number(*node.min))
+                              : fmt::format(" of at least {}", format_number(*node.min));
   if (node.max) return fmt::format(" of at most {}", format_number(*node.max));
   return "";
 }
@@ -90,7 +92,8 @@ void validate_number(const json::value& v, const SchemaNode& node, const KeyPath
   if (below || above) issues.error(path, fmt::format("must be {} (got {})", node.describe(), short_value(v)));
 }
 
-void validate_object(const json::object& obj, const SchemaNode& node, const KeyPath& path, IssueList& issues) {
+void validate_object(const json::object& obj, const SchemaNode& node, const KeyPath& path,
+                     IssueList& issues) {
   std::vector<std::string> known;
   for (const auto& f : node.fields)
     if (f.role != FieldRole::legacy) known.push_back(f.name);
@@ -143,7 +146,8 @@ std::string SchemaNode::describe() const {
     case NodeKind::integer: return "a whole number" + range_text(*this);
     case NodeKind::number: return "a number" + range_text(*this);
     case NodeKind::string: return non_empty ? "a non-empty string" : "a string";
-    case NodeKind::enumeration: return values.size() == 1 ? fmt::format("\"{}\"", values[0]) : "one of " + quoted_list(values);
+    case NodeKind::enumeration:
+      return values.size() == 1 ? fmt::format("\"{}\"", values[0]) : "one of " + quoted_list(values);
     case NodeKind::array: return "an array";
     case NodeKind::object:
     case NodeKind::map: return "an object";
@@ -163,7 +167,8 @@ void validate(const json::value& v, const SchemaNode& node, const KeyPath& path,
   switch (node.kind) {
     case NodeKind::any: return;
     case NodeKind::boolean:
-      if (!v.is_bool()) issues.error(path, fmt::format("must be true or false (got {})", describe_json_type(v)));
+      if (!v.is_bool())
+        issues.error(path, fmt::format("must be true or false (got {})", describe_json_type(v)));
       return;
     case NodeKind::integer:
     case NodeKind::number: validate_number(v, node, path, issues); return;
@@ -242,7 +247,9 @@ void validate(const json::value& v, const SchemaNode& node, const KeyPath& path,
 
 std::vector<std::string> schema_key_paths(const SchemaNode& node, const std::string& prefix) {
   std::vector<std::string> out;
-  const auto join = [&](std::string_view name) { return prefix.empty() ? std::string(name) : prefix + "." + std::string(name); };
+  const auto join = [&](std::string_view name) {
+    return prefix.empty() ? std::string(name) : prefix + "." + std::string(name);
+  };
   switch (node.kind) {
     case NodeKind::object:
       for (const auto& f : node.fields) {
@@ -283,8 +290,12 @@ std::shared_ptr<SchemaNode> make(NodeKind kind) {
 }
 }  // namespace
 
-NodePtr any() { return make(NodeKind::any); }
-NodePtr boolean() { return make(NodeKind::boolean); }
+NodePtr any() {
+  return make(NodeKind::any);
+}
+NodePtr boolean() {
+  return make(NodeKind::boolean);
+}
 
 NodePtr integer(std::optional<double> min, std::optional<double> max) {
   auto node = make(NodeKind::integer);

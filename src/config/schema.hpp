@@ -40,8 +40,13 @@ enum class UnknownKeys {
 };
 
 struct Field {
-  Field(std::string name_, NodePtr node_, std::string doc_ = {}, FieldRole role_ = FieldRole::normal, std::string note_ = {})
-      : name(std::move(name_)), node(std::move(node_)), doc(std::move(doc_)), role(role_), note(std::move(note_)) {}
+  Field(std::string name_, NodePtr node_, std::string doc_ = {}, FieldRole role_ = FieldRole::normal,
+        std::string note_ = {})
+      : name(std::move(name_)),
+        node(std::move(node_)),
+        doc(std::move(doc_)),
+        role(role_),
+        note(std::move(note_)) {}
 
   std::string name;
   NodePtr node;
@@ -94,7 +99,8 @@ NodePtr one_of(std::vector<NodePtr> alternatives);
 }  // namespace schema
 
 // Checks `value` against `node`; problems are added to `issues` under `path`.
-void validate(const boost::json::value& value, const SchemaNode& node, const KeyPath& path, IssueList& issues);
+void validate(const boost::json::value& value, const SchemaNode& node, const KeyPath& path,
+              IssueList& issues);
 
 // Every key path the schema documents (maps shown as `<id>`, arrays as `[]`), for docs checks.
 std::vector<std::string> schema_key_paths(const SchemaNode& node, const std::string& prefix);

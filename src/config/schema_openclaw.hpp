@@ -7,7 +7,7 @@
 
 namespace mmclaw::config {
 
-const SchemaNode& openclaw_schema();           // the whole file
+const SchemaNode& openclaw_schema();            // the whole file
 const SchemaNode& mattermost_account_schema();  // one account object (also the top level's base)
 
 // Grammar checks shared with secret resolution (OpenClaw's SecretRef contract).

@@ -58,7 +58,8 @@ struct StreamingConfig {
   ChunkMode chunk_mode = ChunkMode::length;
   bool preview_tool_progress = true;
   CommandText preview_command_text = CommandText::status;
-  std::optional<std::string> progress_label = "Working";  // nullopt = hidden (label: false); "auto" picks from labels
+  std::optional<std::string> progress_label =
+      "Working";  // nullopt = hidden (label: false); "auto" picks from labels
   std::vector<std::string> progress_labels;
   int progress_max_lines = 8;
   int progress_max_line_chars = 120;

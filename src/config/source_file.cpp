@@ -13,10 +13,11 @@
 
 namespace mmclaw::config {
 
-std::filesystem::path locate_config_file(const std::optional<std::filesystem::path>& flag, const EnvLookup& env,
-                                         const std::filesystem::path& home) {
+std::filesystem::path locate_config_file(const std::optional<std::filesystem::path>& flag,
+                                         const EnvLookup& env, const std::filesystem::path& home) {
   if (flag && !flag->empty()) return util::expand_home(flag->string(), home);
-  if (auto from_env = env("OPENCLAW_CONFIG_PATH"); from_env && !from_env->empty()) return util::expand_home(*from_env, home);
+  if (auto from_env = env("OPENCLAW_CONFIG_PATH"); from_env && !from_env->empty())
+    return util::expand_home(*from_env, home);
   return home / ".openclaw" / "openclaw.json";
 }
 
@@ -25,9 +26,10 @@ Result<std::string> read_config_file(const std::filesystem::path& path, std::siz
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT)
-      return fail(Error::not_found(fmt::format("config file not found: {} (pass --config PATH or set OPENCLAW_CONFIG_PATH)",
-                                               path.string())));
-    return fail(Error::invalid_input(fmt::format("cannot read config file {}: {}", path.string(), std::strerror(err))));
+      return fail(Error::not_found(fmt::format(
+          "config file not found: {} (pass --config PATH or set OPENCLAW_CONFIG_PATH)", path.string())));
+    return fail(Error::invalid_input(
+        fmt::format("cannot read config file {}: {}", path.string(), std::strerror(err))));
   }
   struct FdGuard {
     int fd;
@@ -35,19 +37,22 @@ Result<std::string> read_config_file(const std::filesystem::path& path, std::siz
   } guard{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0)
-    return fail(Error::invalid_input(fmt::format("cannot read config file {}: {}", path.string(), std::strerror(errno))));
+    return fail(Error::invalid_input(
+        fmt::format("cannot read config file {}: {}", path.string(), std::strerror(errno))));
   if (S_ISDIR(st.st_mode))
-    return fail(Error::invalid_input(fmt::format("config path {} is a directory, not a file", path.string())));
+    return fail(
+        Error::invalid_input(fmt::format("config path {} is a directory, not a file", path.string())));
   if (static_cast<std::size_t>(st.st_size) > max_bytes)
-    return fail(Error::invalid_input(fmt::format("config file {} is larger than {} MiB ({} bytes)", path.string(),
-                                                 max_bytes / (1024 * 1024), st.st_size)));
+    return fail(Error::invalid_input(fmt::format("config file {} is larger than {} MiB ({} bytes)",
+                                                 path.string(), max_bytes / (1024 * 1024), st.st_size)));
   std::string text;
   char buffer[65536];
   while (true) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail(Error::invalid_input(fmt::format("cannot read config file {}: {}", path.string(), std::strerror(errno))));
+      return fail(Error::invalid_input(
+          fmt::format("cannot read config file {}: {}", path.string(), std::strerror(errno))));
     }
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));

@@ -15,7 +15,9 @@ using namespace mmclaw::test;
 
 namespace {
 
-std::string fixture(const std::string& name) { return source_path("tests/fixtures/config/" + name); }
+std::string fixture(const std::string& name) {
+  return source_path("tests/fixtures/config/" + name);
+}
 
 // Runs `config check` on a fixture and expects exit 2 with each of `expected` on stderr.
 void expect_rejected(const std::string& name, const std::vector<std::string>& expected,
@@ -24,16 +26,19 @@ void expect_rejected(const std::string& name, const std::vector<std::string>& ex
   const auto run = run_mmclaw({"config", "check", "--config", fixture(name)}, env);
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_EQ(run.out, "") << "nothing is reported as accepted";
-  for (const auto& text : expected) EXPECT_NE(run.err.find(text), std::string::npos) << "missing: " << text << "\nin:\n" << run.err;
+  for (const auto& text : expected)
+    EXPECT_NE(run.err.find(text), std::string::npos) << "missing: " << text << "\nin:\n" << run.err;
   EXPECT_NE(run.err.find("mmclaw: " + fixture(name) + " is not valid: "), std::string::npos) << run.err;
 }
 
 }  // namespace
 
 TEST(CliConfig, AcceptsTheDemoConfig) {
-  const auto run = run_mmclaw({"config", "check", "--config", source_path("examples/openclaw.json")}, {{"HOME", "/tmp"}});
+  const auto run =
+      run_mmclaw({"config", "check", "--config", source_path("examples/openclaw.json")}, {{"HOME", "/tmp"}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("account \"default\" (default): enabled, http://127.0.0.1:8065 (config), token from config"),
+  EXPECT_NE(run.out.find(
+                "account \"default\" (default): enabled, http://127.0.0.1:8065 (config), token from config"),
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("ok: 1 account (1 enabled), 0 warnings"), std::string::npos) << run.out;
@@ -43,7 +48,8 @@ TEST(CliConfig, AcceptsTheMinimalConfig) {
   const auto run = run_mmclaw({"config", "check", "--config", source_path("examples/minimal.json")},
                               {{"HOME", "/tmp"}, {"MATTERMOST_BOT_TOKEN", "tok0000000000000000000000a"}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("account \"default\" (default): enabled, https://chat.example.com (config), token from env"),
+  EXPECT_NE(run.out.find(
+                "account \"default\" (default): enabled, https://chat.example.com (config), token from env"),
             std::string::npos)
       << run.out;
 }
@@ -59,7 +65,8 @@ TEST(CliConfig, AcceptsTheMultiAccountConfig) {
                                {"ANTHROPIC_API_KEY", "ant-example"}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("account \"ops\" (default): enabled"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("account \"support-desk\": enabled, https://chat.example.com (config), token from file, dmPolicy=open"),
+  EXPECT_NE(run.out.find("account \"support-desk\": enabled, https://chat.example.com (config), token from "
+                         "file, dmPolicy=open"),
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("ok: 2 accounts (2 enabled), 0 warnings"), std::string::npos) << run.out;
@@ -69,9 +76,10 @@ TEST(CliConfig, AcceptsTheThirdPartySetupPageConfigWithAWarningPerKey) {
   const auto run = run_mmclaw({"config", "check", "--config", source_path("examples/third-party-setup.json")},
                               {{"HOME", "/tmp"}, {"MATTERMOST_BOT_TOKEN", "tok0000000000000000000000a"}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  for (const char* key : {"serverUrl", "teamId", "allowChannels", "respondToMentions", "respondToDMs", "useWebSocket",
-                          "reconnectInterval"})
-    EXPECT_NE(run.out.find(std::string("warning: channels.mattermost.") + key + ": `" + key + "` is not an OpenClaw key"),
+  for (const char* key : {"serverUrl", "teamId", "allowChannels", "respondToMentions", "respondToDMs",
+                          "useWebSocket", "reconnectInterval"})
+    EXPECT_NE(run.out.find(std::string("warning: channels.mattermost.") + key + ": `" + key +
+                           "` is not an OpenClaw key"),
               std::string::npos)
         << key << "\n"
         << run.out;
@@ -84,61 +92,78 @@ TEST(CliConfig, RejectsInvalidJson5WithItsPosition) {
 }
 
 TEST(CliConfig, RejectsWrongTypes) {
-  expect_rejected("wrong-types.json",
-                  {fixture("wrong-types.json") + ":6:7: error: channels.mattermost.requireMention: must be true or false (got the string \"yes\")",
-                   fixture("wrong-types.json") + ":7:7: error: channels.mattermost.allowFrom: must be an array (got the string \"u1\")"});
+  expect_rejected(
+      "wrong-types.json",
+      {fixture("wrong-types.json") +
+           ":6:7: error: channels.mattermost.requireMention: must be true or false (got the string \"yes\")",
+       fixture("wrong-types.json") +
+           ":7:7: error: channels.mattermost.allowFrom: must be an array (got the string \"u1\")"});
 }
 
 TEST(CliConfig, RejectsOutOfRangeNumbers) {
-  expect_rejected("out-of-range.json",
-                  {":6:7: error: channels.mattermost.textChunkLimit: must be a whole number from 1 to 2147483647 (got 0)",
-                   ":7:25: error: channels.mattermost.dmChannelRetry.maxRetries: must be a whole number from 0 to 10 (got 11)",
-                   ":7:41: error: channels.mattermost.dmChannelRetry.timeoutMs: must be a whole number from 5000 to 120000 (got 1000)",
-                   ":10:14: error: gateway.port: must be a whole number from 1 to 65535 (got 0)", "is not valid: 4 errors"});
+  expect_rejected(
+      "out-of-range.json",
+      {":6:7: error: channels.mattermost.textChunkLimit: must be a whole number from 1 to 2147483647 (got 0)",
+       ":7:25: error: channels.mattermost.dmChannelRetry.maxRetries: must be a whole number from 0 to 10 "
+       "(got 11)",
+       ":7:41: error: channels.mattermost.dmChannelRetry.timeoutMs: must be a whole number from 5000 to "
+       "120000 (got 1000)",
+       ":10:14: error: gateway.port: must be a whole number from 1 to 65535 (got 0)",
+       "is not valid: 4 errors"});
 }
 
 TEST(CliConfig, RejectsUnknownKeysWithASuggestion) {
-  expect_rejected("unknown-key.json",
-                  {":6:7: error: channels.mattermost.groupPolcy: unknown key `groupPolcy` (did you mean `groupPolicy`?)"});
+  expect_rejected("unknown-key.json", {":6:7: error: channels.mattermost.groupPolcy: unknown key "
+                                       "`groupPolcy` (did you mean `groupPolicy`?)"});
 }
 
 TEST(CliConfig, RejectsOpenDmPolicyWithoutWildcard) {
-  expect_rejected("dm-open-without-star.json",
-                  {":7:7: error: channels.mattermost.allowFrom: channels.mattermost.dmPolicy=\"open\" requires "
-                   "channels.mattermost.allowFrom to include \"*\""});
+  expect_rejected(
+      "dm-open-without-star.json",
+      {":7:7: error: channels.mattermost.allowFrom: channels.mattermost.dmPolicy=\"open\" requires "
+       "channels.mattermost.allowFrom to include \"*\""});
 }
 
 TEST(CliConfig, RejectsInitialDelayAboveMaxDelay) {
-  expect_rejected("retry-delays.json", {":6:25: error: channels.mattermost.dmChannelRetry.initialDelayMs: initialDelayMs must be less "
-                                        "than or equal to maxDelayMs"});
+  expect_rejected(
+      "retry-delays.json",
+      {":6:25: error: channels.mattermost.dmChannelRetry.initialDelayMs: initialDelayMs must be less "
+       "than or equal to maxDelayMs"});
 }
 
 TEST(CliConfig, RejectsAnUnresolvableSecretReference) {
-  expect_rejected("unresolvable-secret.json",
-                  {":5:7: error: channels.mattermost.botToken: secret reference {source: \"file\", provider: \"vault\", id: "
-                   "\"/mattermost/botToken\"}: cannot read /nonexistent/mmclaw-secrets.json: No such file or directory"},
-                  {{"HOME", "/tmp"}, {"MATTERMOST_BOT_TOKEN", "env-token-must-not-be-used"}});
+  expect_rejected(
+      "unresolvable-secret.json",
+      {":5:7: error: channels.mattermost.botToken: secret reference {source: \"file\", provider: \"vault\", "
+       "id: "
+       "\"/mattermost/botToken\"}: cannot read /nonexistent/mmclaw-secrets.json: No such file or directory"},
+      {{"HOME", "/tmp"}, {"MATTERMOST_BOT_TOKEN", "env-token-must-not-be-used"}});
 }
 
 TEST(CliConfig, RejectsStoreSecretReferencesAsUnsupported) {
-  expect_rejected("store-secret.json", {"\"store\" secret references read OpenClaw's own state database and are not supported by mmclaw"});
+  expect_rejected(
+      "store-secret.json",
+      {"\"store\" secret references read OpenClaw's own state database and are not supported by mmclaw"});
 }
 
 TEST(CliConfig, IgnoresMattermostUrlForANamedAccount) {
   expect_rejected("named-account-env-url.json",
-                  {":5:9: error: channels.mattermost.accounts.ops.baseUrl: Mattermost baseUrl missing for account \"ops\" (set "
+                  {":5:9: error: channels.mattermost.accounts.ops.baseUrl: Mattermost baseUrl missing for "
+                   "account \"ops\" (set "
                    "channels.mattermost.accounts.ops.baseUrl or MATTERMOST_URL for default).",
-                   ":5:9: note: channels.mattermost.accounts.ops.baseUrl: MATTERMOST_URL applies only to the default account; it "
+                   ":5:9: note: channels.mattermost.accounts.ops.baseUrl: MATTERMOST_URL applies only to the "
+                   "default account; it "
                    "is ignored for account \"ops\""},
                   {{"HOME", "/tmp"}, {"MATTERMOST_URL", "https://chat.example.com"}});
 }
 
 TEST(CliConfig, RejectsLegacyKeysWithTheMigrationHint) {
-  expect_rejected("legacy-keys.json",
-                  {":6:7: error: channels.mattermost.streamMode: `streamMode` is a legacy key; use `streaming.mode`. Run "
-                   "\"mmclaw doctor --fix\".",
-                   ":7:7: error: channels.mattermost.blockStreaming: `blockStreaming` is a legacy key; use "
-                   "`streaming.block.enabled`."});
+  expect_rejected(
+      "legacy-keys.json",
+      {":6:7: error: channels.mattermost.streamMode: `streamMode` is a legacy key; use `streaming.mode`. Run "
+       "\"mmclaw doctor --fix\".",
+       ":7:7: error: channels.mattermost.blockStreaming: `blockStreaming` is a legacy key; use "
+       "`streaming.block.enabled`."});
 }
 
 TEST(CliConfig, EmptyConfigSaysNoAccountIsConfigured) {
@@ -149,7 +174,9 @@ TEST(CliConfig, EmptyConfigSaysNoAccountIsConfigured) {
 TEST(CliConfig, MissingFileIsAClearError) {
   const auto run = run_mmclaw({"config", "check", "--config", "/nonexistent/openclaw.json"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(run.err, "mmclaw: config file not found: /nonexistent/openclaw.json (pass --config PATH or set OPENCLAW_CONFIG_PATH)\n");
+  EXPECT_EQ(run.err,
+            "mmclaw: config file not found: /nonexistent/openclaw.json (pass --config PATH or set "
+            "OPENCLAW_CONFIG_PATH)\n");
 }
 
 TEST(CliConfig, UnreadablePathsAreClearErrors) {
@@ -187,18 +214,24 @@ TEST(CliConfig, OversizedAndTooDeepFilesAreRejected) {
   const auto deep = dir.write("deep.json", std::string(70, '[') + std::string(70, ']'));
   run = run_mmclaw({"config", "check", "--config", deep.string()});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find(deep.string() + ":1:65: error: nesting is deeper than 64 levels"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(deep.string() + ":1:65: error: nesting is deeper than 64 levels"), std::string::npos)
+      << run.err;
 }
 
 TEST(CliConfig, FindsTheFileThroughTheEnvironmentAndHome) {
   TempDir home;
-  home.write(".openclaw/openclaw.json", R"({channels: {mattermost: {baseUrl: "https://home.example", botToken: "tok123456"}}})");
+  home.write(".openclaw/openclaw.json",
+             R"({channels: {mattermost: {baseUrl: "https://home.example", botToken: "tok123456"}}})");
   auto run = run_mmclaw({"config", "check"}, {{"HOME", home.path().string()}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("config: " + (home.path() / ".openclaw/openclaw.json").string()), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("config: " + (home.path() / ".openclaw/openclaw.json").string()), std::string::npos)
+      << run.out;
 
-  const auto other = home.write("elsewhere.json", R"({channels: {mattermost: {baseUrl: "https://env.example", botToken: "tok123456"}}})");
-  run = run_mmclaw({"config", "check"}, {{"HOME", home.path().string()}, {"OPENCLAW_CONFIG_PATH", other.string()}});
+  const auto other =
+      home.write("elsewhere.json",
+                 R"({channels: {mattermost: {baseUrl: "https://env.example", botToken: "tok123456"}}})");
+  run = run_mmclaw({"config", "check"},
+                   {{"HOME", home.path().string()}, {"OPENCLAW_CONFIG_PATH", other.string()}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("https://env.example"), std::string::npos) << run.out;
 }
@@ -223,6 +256,7 @@ TEST(CliConfig, ShowPrintsResolvedAccountsWithSecretsHidden) {
   EXPECT_EQ(accounts[1].at("id"), "default");
   EXPECT_EQ(accounts[1].at("baseUrl"), "https://chat.example.com");
   EXPECT_EQ(json::serialize(accounts[1].at("botToken")), R"({"value":"***","source":"config"})");
-  EXPECT_EQ(json::serialize(shown.at("models").at("providers").at("local").at("apiKey")), R"({"value":"***","source":"config"})");
+  EXPECT_EQ(json::serialize(shown.at("models").at("providers").at("local").at("apiKey")),
+            R"({"value":"***","source":"config"})");
   EXPECT_EQ(shown.at("defaultAccount"), "default");
 }

@@ -19,7 +19,9 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-bool method_matches(std::string_view rule, std::string_view method) { return rule == "*" || rule == method; }
+bool method_matches(std::string_view rule, std::string_view method) {
+  return rule == "*" || rule == method;
+}
 
 }  // namespace
 
@@ -58,7 +60,8 @@ bool FaultPlan::fail_next(std::string_view method, std::string_view path_pattern
   return add(std::move(rule), path_pattern);
 }
 
-bool FaultPlan::delay(std::string_view method, std::string_view path_pattern, std::chrono::milliseconds delay, int count) {
+bool FaultPlan::delay(std::string_view method, std::string_view path_pattern, std::chrono::milliseconds delay,
+                      int count) {
   if (delay.count() < 0 || count == 0) return false;
   Rule rule;
   rule.method = std::string(method);
@@ -67,12 +70,15 @@ bool FaultPlan::delay(std::string_view method, std::string_view path_pattern, st
   return add(std::move(rule), path_pattern);
 }
 
-void FaultPlan::clear() { rules_.clear(); }
+void FaultPlan::clear() {
+  rules_.clear();
+}
 
 FaultDecision FaultPlan::on_request(std::string_view method, std::string_view path) {
   FaultDecision decision;
   for (auto& rule : rules_) {
-    if (rule.remaining == 0 || !method_matches(rule.method, method) || !route_matches(rule.pattern, path)) continue;
+    if (rule.remaining == 0 || !method_matches(rule.method, method) || !route_matches(rule.pattern, path))
+      continue;
     if (rule.fail_status && !decision.fail_status) {
       decision.fail_status = rule.fail_status;
       decision.retry_after_seconds = rule.retry_after_seconds;

@@ -25,7 +25,8 @@ class FaultPlan {
   bool fail_next(std::string_view method, std::string_view path_pattern, int count, int status,
                  std::optional<int> retry_after_seconds = std::nullopt);
   // Delays matching requests; `count` < 0 means until cleared.
-  bool delay(std::string_view method, std::string_view path_pattern, std::chrono::milliseconds delay, int count = -1);
+  bool delay(std::string_view method, std::string_view path_pattern, std::chrono::milliseconds delay,
+             int count = -1);
   void clear();
 
   // The decision for one request; consumes one use of each matching rule.

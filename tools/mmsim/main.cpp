@@ -24,16 +24,23 @@ int main(int argc, char** argv) {
   app.add_option("--port", options.port, "Port (0 picks a free one)")->capture_default_str();
   app.add_option("--fixture", fixture_path, "JSON fixture with teams, users, channels and posts");
   app.add_option("--control-token", control_token, "Bearer token the control API requires");
-  app.add_option("--site-url", options.model.site_url, "SiteURL (used in slash command response_url)")->capture_default_str();
-  app.add_option("--ping-interval-ms", options.hub.ping_interval_ms, "Server ping frames")->capture_default_str();
-  app.add_option("--pong-timeout-ms", options.hub.pong_timeout_ms, "Read deadline extended by pongs")->capture_default_str();
-  app.add_option("--auth-timeout-ms", options.hub.auth_timeout_ms, "Unauthenticated sockets closed after")->capture_default_str();
-  app.add_option("--resume-window-ms", options.hub.resume_window_ms, "How long a dropped connection can resume")
+  app.add_option("--site-url", options.model.site_url, "SiteURL (used in slash command response_url)")
+      ->capture_default_str();
+  app.add_option("--ping-interval-ms", options.hub.ping_interval_ms, "Server ping frames")
+      ->capture_default_str();
+  app.add_option("--pong-timeout-ms", options.hub.pong_timeout_ms, "Read deadline extended by pongs")
+      ->capture_default_str();
+  app.add_option("--auth-timeout-ms", options.hub.auth_timeout_ms, "Unauthenticated sockets closed after")
+      ->capture_default_str();
+  app.add_option("--resume-window-ms", options.hub.resume_window_ms,
+                 "How long a dropped connection can resume")
       ->capture_default_str();
   bool rate_limit = false;
   app.add_flag("--rate-limit", rate_limit, "Enable rate limiting (429 with Retry-After)");
-  app.add_option("--rate-limit-per-sec", options.model.rate_limit.per_sec, "Sustained requests per second")->capture_default_str();
-  app.add_option("--rate-limit-burst", options.model.rate_limit.max_burst, "Burst size")->capture_default_str();
+  app.add_option("--rate-limit-per-sec", options.model.rate_limit.per_sec, "Sustained requests per second")
+      ->capture_default_str();
+  app.add_option("--rate-limit-burst", options.model.rate_limit.max_burst, "Burst size")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
   bool exit_with_parent = false;
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the process that started mmsim dies");

@@ -1,5 +1,6 @@
 #include "mmsim/outgoing_call.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -7,7 +8,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
 
 namespace mmsim {
 
@@ -35,7 +35,8 @@ asio::awaitable<OutgoingReply> send_outgoing(OutgoingRequest request) {
     const auto endpoints = co_await resolver.async_resolve(host, port, asio::use_awaitable);
     co_await stream.async_connect(endpoints, asio::use_awaitable);
 
-    http::request<http::string_body> req{request.method == "GET" ? http::verb::get : http::verb::post, target, 11};
+    http::request<http::string_body> req{request.method == "GET" ? http::verb::get : http::verb::post, target,
+                                         11};
     req.set(http::field::host, url->has_port() ? host + ":" + port : host);
     for (const auto& [name, value] : request.headers) req.set(name, value);
     req.body() = std::move(request.body);

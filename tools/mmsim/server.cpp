@@ -1,5 +1,6 @@
 #include "mmsim/server.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -7,7 +8,6 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
-#include <fmt/format.h>
 
 #include "mmsim/outgoing_call.hpp"
 #include "mmsim/ws_socket.hpp"
@@ -23,7 +23,9 @@ namespace json = boost::json;
 using mmclaw::net::HttpResponse;
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 namespace {
@@ -46,7 +48,8 @@ RestRequest to_rest(const mmclaw::net::HttpRequest& req, const std::string& remo
   const auto q = target.find('?');
   rest.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) rest.query = std::string(target.substr(q + 1));
-  for (const auto& field : req) rest.headers.emplace_back(mmclaw::util::to_lower(field.name_string()), std::string(field.value()));
+  for (const auto& field : req)
+    rest.headers.emplace_back(mmclaw::util::to_lower(field.name_string()), std::string(field.value()));
   rest.body = req.body();
   rest.remote_ip = remote_ip;
   return rest;
@@ -66,11 +69,12 @@ RestResponse injected_failure(int status, std::optional<int> retry_after, const 
     return res;
   }
   res.headers.emplace_back("Content-Type", "application/json");
-  res.body = json::serialize(json::object{{"id", "mmsim.fault_injected.app_error"},
-                                          {"message", fmt::format("Injected failure with status {}.", status)},
-                                          {"detailed_error", ""},
-                                          {"request_id", request_id},
-                                          {"status_code", status}});
+  res.body =
+      json::serialize(json::object{{"id", "mmsim.fault_injected.app_error"},
+                                   {"message", fmt::format("Injected failure with status {}.", status)},
+                                   {"detailed_error", ""},
+                                   {"request_id", request_id},
+                                   {"status_code", status}});
   return res;
 }
 
@@ -91,7 +95,8 @@ std::optional<std::string> upgrade_token(const mmclaw::net::HttpRequest& req) {
     }
   }
   const std::string_view auth = req[http::field::authorization];
-  if (mmclaw::util::starts_with_icase(auth, "bearer ")) return std::string(mmclaw::util::trim(auth.substr(7)));
+  if (mmclaw::util::starts_with_icase(auth, "bearer "))
+    return std::string(mmclaw::util::trim(auth.substr(7)));
   if (mmclaw::util::starts_with_icase(auth, "token ")) return std::string(mmclaw::util::trim(auth.substr(6)));
   return std::nullopt;
 }
@@ -112,12 +117,16 @@ Server::Server(asio::io_context& io, ServerOptions options)
       hub_(with_model_version(options_.hub, *model_),
            HubServices{
                .user_for_token = [this](std::string_view t) { return model_->user_for_token(t); },
-               .is_channel_member = [this](std::string_view u, std::string_view c) { return model_->is_channel_member(u, c); },
-               .is_team_member = [this](std::string_view u, std::string_view t) { return model_->is_team_member(u, t); },
+               .is_channel_member = [this](std::string_view u,
+                                           std::string_view c) { return model_->is_channel_member(u, c); },
+               .is_team_member = [this](std::string_view u,
+                                        std::string_view t) { return model_->is_team_member(u, t); },
                .is_system_admin = [this](std::string_view u) { return model_->is_system_admin(u); },
                // Typing needs membership; posting alone is allowed to non-members of public channels.
-               .can_post = [this](std::string_view u,
-                                  std::string_view c) { return model_->is_channel_member(u, c) || model_->is_system_admin(u); },
+               .can_post =
+                   [this](std::string_view u, std::string_view c) {
+                     return model_->is_channel_member(u, c) || model_->is_system_admin(u);
+                   },
                .all_statuses = {},
                .status_of = {},
                .set_active_status = {},
@@ -152,7 +161,9 @@ mmclaw::Result<void> Server::start() {
   return {};
 }
 
-std::uint16_t Server::port() const { return http_ ? http_->port() : 0; }
+std::uint16_t Server::port() const {
+  return http_ ? http_->port() : 0;
+}
 
 asio::awaitable<void> Server::stop() {
   stopping_ = true;
@@ -180,12 +191,14 @@ void Server::broadcast(const std::vector<Event>& events) {
   for (const auto& event : events) execute(hub_.broadcast(event, now_ms()));
 }
 
-asio::awaitable<HttpResponse> Server::handle(HttpRequest& request, const mmclaw::net::RequestContext& context) {
+asio::awaitable<HttpResponse> Server::handle(HttpRequest& request,
+                                             const mmclaw::net::RequestContext& context) {
   const std::string_view target = request.target();
   const std::string path(target.substr(0, target.find('?')));
   if (path.starts_with("/_control/")) co_return co_await handle_control(request, path);
   if (path == "/api/v4/websocket" || path == "/api/v4/websocket/")
-    co_return mmclaw::net::make_response(400, "Bad Request\n", "text/plain; charset=utf-8", request.version(), false);
+    co_return mmclaw::net::make_response(400, "Bad Request\n", "text/plain; charset=utf-8", request.version(),
+                                         false);
   auto outcome = co_await call_api(to_rest(request, context.remote_ip), /*apply_faults=*/true);
   co_return to_http(outcome.response, request.version(), request.keep_alive());
 }
@@ -201,7 +214,8 @@ asio::awaitable<Server::ApiOutcome> Server::call_api(RestRequest request, bool a
       co_await timer.async_wait(asio::use_awaitable);
     }
     if (decision.fail_status)
-      failure = injected_failure(*decision.fail_status, decision.retry_after_seconds, model_->new_id(), model_->version_string());
+      failure = injected_failure(*decision.fail_status, decision.retry_after_seconds, model_->new_id(),
+                                 model_->version_string());
   }
   if (failure) {
     outcome.response = std::move(*failure);
@@ -218,8 +232,10 @@ asio::awaitable<Server::ApiOutcome> Server::call_api(RestRequest request, bool a
       out.body = call.body;
       out.timeout = std::chrono::milliseconds(call.timeout_ms);
       const OutgoingReply reply = co_await send_outgoing(std::move(out));
-      if (reply.status == 0) mmclaw::log::debug("mmsim", "integration call to {} failed: {}", call.url, reply.error);
-      result = model_->complete_integration(call.id, IntegrationReply{reply.status, reply.content_type, reply.body}, now_ms());
+      if (reply.status == 0)
+        mmclaw::log::debug("mmsim", "integration call to {} failed: {}", call.url, reply.error);
+      result = model_->complete_integration(
+          call.id, IntegrationReply{reply.status, reply.content_type, reply.body}, now_ms());
       broadcast(result.events);
     }
     outcome.response = std::move(result.response);
@@ -236,7 +252,8 @@ asio::awaitable<Server::ApiOutcome> Server::call_api(RestRequest request, bool a
   record.status = outcome.response.status;
   record.user_id = outcome.user_id;
   record.duration_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count();
   record.body = request.body.substr(0, kLoggedBodyBytes);
   calls_.push_back(std::move(record));
   while (calls_.size() > options_.call_log_limit) calls_.pop_front();
@@ -247,7 +264,8 @@ asio::awaitable<Server::ApiOutcome> Server::call_api(RestRequest request, bool a
 void Server::on_upgrade(HttpRequest request, beast::tcp_stream stream, mmclaw::net::RequestContext context) {
   const std::string_view target = request.target();
   const std::string path(target.substr(0, target.find('?')));
-  const std::string query(target.find('?') == std::string_view::npos ? "" : target.substr(target.find('?') + 1));
+  const std::string query(target.find('?') == std::string_view::npos ? ""
+                                                                     : target.substr(target.find('?') + 1));
   const auto now = now_ms();
 
   // Upgrades mmsim refuses are answered on the raw stream, then closed.
@@ -259,7 +277,8 @@ void Server::on_upgrade(HttpRequest request, beast::tcp_stream stream, mmclaw::n
           co_await http::async_write(st, res, asio::use_awaitable);
           beast::error_code ignored;
           st.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        }(std::move(s), mmclaw::net::make_response(status, std::move(body), "text/plain; charset=utf-8", version, false)),
+        }(std::move(s), mmclaw::net::make_response(status, std::move(body), "text/plain; charset=utf-8",
+                                                   version, false)),
         asio::detached);
   };
   if (path != "/api/v4/websocket" && path != "/api/v4/websocket/") {
@@ -297,8 +316,9 @@ void Server::on_upgrade(HttpRequest request, beast::tcp_stream stream, mmclaw::n
       });
   sockets_.emplace(key, socket);
   mmclaw::log::debug("mmsim", "websocket upgrade from {} (connection {})", context.remote_ip, key);
-  socket->accept(std::move(request),
-                 [this, key, token, upgrade_query] { execute(hub_.open(key, token, upgrade_query, now_ms())); });
+  socket->accept(std::move(request), [this, key, token, upgrade_query] {
+    execute(hub_.open(key, token, upgrade_query, now_ms()));
+  });
 }
 
 }  // namespace mmsim

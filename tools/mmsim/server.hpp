@@ -69,7 +69,8 @@ class Server {
     std::string user_id;
   };
 
-  boost::asio::awaitable<HttpResponse> handle(HttpRequest& request, const mmclaw::net::RequestContext& context);
+  boost::asio::awaitable<HttpResponse> handle(HttpRequest& request,
+                                              const mmclaw::net::RequestContext& context);
   void on_upgrade(HttpRequest request, boost::beast::tcp_stream stream, mmclaw::net::RequestContext context);
   // A REST call through the same path whether it came over HTTP or from the control API:
   // faults, the model, integration calls, broadcasts, the call log.

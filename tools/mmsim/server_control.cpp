@@ -1,11 +1,11 @@
 // mmsim's control API (docs/simulators.md, "Control API"): load fixtures, act as a user through
 // the same code path as REST, read back what happened, inject faults.
 
+#include <fmt/format.h>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
-#include <fmt/format.h>
 
 #include "mmsim/model/json_shapes.hpp"
 #include "mmsim/server.hpp"
@@ -56,7 +56,8 @@ json::value parsed_or_text(const std::string& body) {
 }
 
 std::string base64_decode(std::string_view in, bool& ok) {
-  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   unsigned buffer = 0;
   int bits = 0;
@@ -91,10 +92,12 @@ std::optional<std::string> Server::resolve_user(std::string_view name_or_id) con
 asio::awaitable<HttpResponse> Server::handle_control(HttpRequest& request, const std::string& path) {
   if (options_.control_token) {
     const std::string_view auth = request[http::field::authorization];
-    if (auth != "Bearer " + *options_.control_token) co_return error_response(401, "the control API needs its bearer token");
+    if (auth != "Bearer " + *options_.control_token)
+      co_return error_response(401, "the control API needs its bearer token");
   }
   const std::string_view target = request.target();
-  const std::string query(target.find('?') == std::string_view::npos ? "" : target.substr(target.find('?') + 1));
+  const std::string query(target.find('?') == std::string_view::npos ? ""
+                                                                     : target.substr(target.find('?') + 1));
   const auto method = request.method();
 
   json::object body;
@@ -107,9 +110,11 @@ asio::awaitable<HttpResponse> Server::handle_control(HttpRequest& request, const
     }
   }
 
-  if (path == "/_control/health" && method == http::verb::get) co_return json_response(200, json::object{{"status", "OK"}});
+  if (path == "/_control/health" && method == http::verb::get)
+    co_return json_response(200, json::object{{"status", "OK"}});
   if (path == "/_control/fixture" && method == http::verb::post) {
-    if (auto loaded = load_fixture(json::value(body)); !loaded) co_return error_response(400, loaded.error().message);
+    if (auto loaded = load_fixture(json::value(body)); !loaded)
+      co_return error_response(400, loaded.error().message);
     co_return json_response(200, json::object{{"status", "OK"}});
   }
   if (path == "/_control/act" && method == http::verb::post) co_return co_await control_act(body);
@@ -129,16 +134,19 @@ asio::awaitable<HttpResponse> Server::handle_control(HttpRequest& request, const
     const auto user = resolve_user(string_field(body, "user"));
     if (!user) co_return error_response(404, "unknown user");
     const auto* ms = body.if_contains("update_at");
-    if (auto done = model_->set_user_update_at(*user, ms && ms->is_int64() ? ms->get_int64() : now_ms()); !done)
+    if (auto done = model_->set_user_update_at(*user, ms && ms->is_int64() ? ms->get_int64() : now_ms());
+        !done)
       co_return error_response(400, done.error().message);
     co_return json_response(200, json::object{{"status", "OK"}});
   }
   if (path == "/_control/membership" && method == http::verb::post) {
     const auto user = resolve_user(string_field(body, "user"));
     const std::string channel = string_field(body, "channel_id");
-    if (!user || model_->find_channel(channel) == nullptr) co_return error_response(404, "unknown user or channel");
+    if (!user || model_->find_channel(channel) == nullptr)
+      co_return error_response(404, "unknown user or channel");
     const bool add = string_field(body, "action") == "add";
-    auto events = add ? model_->add_channel_member(*user, channel, now_ms()) : model_->remove_channel_member(*user, channel, now_ms());
+    auto events = add ? model_->add_channel_member(*user, channel, now_ms())
+                      : model_->remove_channel_member(*user, channel, now_ms());
     if (!events) co_return error_response(400, events.error().message);
     broadcast(*events);
     co_return json_response(200, json::object{{"status", "OK"}});
@@ -150,7 +158,8 @@ asio::awaitable<HttpResponse> Server::handle_control(HttpRequest& request, const
     hub_.revalidate_sessions(*user);
     co_return json_response(200, json::object{{"status", "OK"}});
   }
-  co_return error_response(404, fmt::format("no control route {} {}", std::string(request.method_string()), path));
+  co_return error_response(404,
+                           fmt::format("no control route {} {}", std::string(request.method_string()), path));
 }
 
 asio::awaitable<HttpResponse> Server::control_act(const json::object& body) {
@@ -166,7 +175,10 @@ asio::awaitable<HttpResponse> Server::control_act(const json::object& body) {
   request.body = body_text(body);
   request.remote_ip = "127.0.0.1";
   request.headers.emplace_back("authorization", "Bearer " + tokens.front()->token);
-  if (!request.body.empty()) request.headers.emplace_back("content-type", string_field(body, "content_type").empty() ? "application/json" : string_field(body, "content_type"));
+  if (!request.body.empty())
+    request.headers.emplace_back("content-type", string_field(body, "content_type").empty()
+                                                     ? "application/json"
+                                                     : string_field(body, "content_type"));
   if (!request.path.starts_with("/api/v4/")) co_return error_response(400, "path must start with /api/v4/");
   auto outcome = co_await call_api(std::move(request), /*apply_faults=*/false);
   json::object headers;
@@ -184,7 +196,9 @@ asio::awaitable<HttpResponse> Server::control_post(const json::object& body) {
   if (const std::string to = string_field(body, "to"); !to.empty()) {
     const auto other = resolve_user(to);
     if (!other) co_return error_response(404, fmt::format("unknown user \"{}\"", to));
-    json::object dm{{"as", string_field(body, "as")}, {"method", "POST"}, {"path", "/api/v4/channels/direct"},
+    json::object dm{{"as", string_field(body, "as")},
+                    {"method", "POST"},
+                    {"path", "/api/v4/channels/direct"},
                     {"body", json::array{json::string(*user), json::string(*other)}}};
     auto created = co_await control_act(dm);
     const auto reply = json::parse(created.body());
@@ -196,7 +210,8 @@ asio::awaitable<HttpResponse> Server::control_post(const json::object& body) {
   if (const auto* props = body.if_contains("props")) post["props"] = *props;
   if (const auto* files = body.if_contains("file_ids")) post["file_ids"] = *files;
   // Built before co_await: GCC 12 miscompiles string-literal initializer lists inside co_await.
-  json::object act{{"as", string_field(body, "as")}, {"method", "POST"}, {"path", "/api/v4/posts"}, {"body", post}};
+  json::object act{
+      {"as", string_field(body, "as")}, {"method", "POST"}, {"path", "/api/v4/posts"}, {"body", post}};
   co_return co_await control_act(act);
 }
 
@@ -210,9 +225,11 @@ asio::awaitable<HttpResponse> Server::control_upload(const json::object& body) {
   }
   const std::string boundary = "mmsimboundary" + model_->new_id();
   std::string multipart;
-  multipart += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"channel_id\"\r\n\r\n" + string_field(body, "channel_id") + "\r\n";
-  multipart += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + string_field(body, "filename") +
-               "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + content + "\r\n";
+  multipart += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"channel_id\"\r\n\r\n" +
+               string_field(body, "channel_id") + "\r\n";
+  multipart += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" +
+               string_field(body, "filename") + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+               content + "\r\n";
   multipart += "--" + boundary + "--\r\n";
   json::object act{{"as", string_field(body, "as")},
                    {"method", "POST"},
@@ -231,22 +248,29 @@ HttpResponse Server::control_faults(const json::object& body) {
     const auto* v = body.if_contains(key);
     return v != nullptr && v->is_int64() ? v->get_int64() : fallback;
   };
-  if (action == "close_sockets") execute(hub_.close_all(now));
-  else if (action == "blackhole") execute(hub_.blackhole_all(on, now));
+  if (action == "close_sockets")
+    execute(hub_.close_all(now));
+  else if (action == "blackhole")
+    execute(hub_.blackhole_all(on, now));
   else if (action == "mute_events") {
     const auto user = resolve_user(string_field(body, "user"));
     if (!user) return error_response(404, "unknown user");
     hub_.set_events_muted(*user, on);
-  } else if (action == "refuse_upgrades") hub_.refuse_upgrades_until(now + int_field("ms", 0));
-  else if (action == "server_busy") hub_.set_server_busy(on);
+  } else if (action == "refuse_upgrades")
+    hub_.refuse_upgrades_until(now + int_field("ms", 0));
+  else if (action == "server_busy")
+    hub_.set_server_busy(on);
   else if (action == "fail") {
     const auto* retry = body.if_contains("retry_after");
-    if (!faults_.fail_next(string_field(body, "method"), string_field(body, "path"), static_cast<int>(int_field("count", 1)),
-                           static_cast<int>(int_field("status", 500)),
-                           retry && retry->is_int64() ? std::optional<int>(static_cast<int>(retry->get_int64())) : std::nullopt))
+    if (!faults_.fail_next(
+            string_field(body, "method"), string_field(body, "path"), static_cast<int>(int_field("count", 1)),
+            static_cast<int>(int_field("status", 500)),
+            retry && retry->is_int64() ? std::optional<int>(static_cast<int>(retry->get_int64()))
+                                       : std::nullopt))
       return error_response(400, "fail needs method, an absolute path pattern, count >= 1 and a status");
   } else if (action == "delay") {
-    if (!faults_.delay(string_field(body, "method"), string_field(body, "path"), std::chrono::milliseconds(int_field("ms", 0)),
+    if (!faults_.delay(string_field(body, "method"), string_field(body, "path"),
+                       std::chrono::milliseconds(int_field("ms", 0)),
                        static_cast<int>(int_field("count", -1))))
       return error_response(400, "delay needs method, an absolute path pattern and ms >= 0");
   } else if (action == "clear") {
@@ -275,7 +299,10 @@ HttpResponse Server::control_posts(std::string_view query) const {
     // Every state the post went through, so a test can see each edit a client made.
     json::array history;
     for (const auto& version : post->history)
-      history.push_back(json::object{{"at", version.at}, {"cause", version.cause}, {"message", version.message}, {"props", version.props}});
+      history.push_back(json::object{{"at", version.at},
+                                     {"cause", version.cause},
+                                     {"message", version.message},
+                                     {"props", version.props}});
     item["history"] = std::move(history);
     out.push_back(std::move(item));
   }
@@ -304,9 +331,14 @@ HttpResponse Server::control_calls(std::string_view query) const {
   json::array out;
   for (const auto& c : calls_) {
     if (c.index < since) continue;
-    out.push_back(json::object{{"index", c.index},       {"time_ms", c.time_ms}, {"method", c.method},
-                               {"path", c.path},         {"query", c.query},     {"status", c.status},
-                               {"user_id", c.user_id},   {"duration_ms", c.duration_ms},
+    out.push_back(json::object{{"index", c.index},
+                               {"time_ms", c.time_ms},
+                               {"method", c.method},
+                               {"path", c.path},
+                               {"query", c.query},
+                               {"status", c.status},
+                               {"user_id", c.user_id},
+                               {"duration_ms", c.duration_ms},
                                {"body", c.body}});
   }
   return json_response(200, out);
@@ -315,9 +347,12 @@ HttpResponse Server::control_calls(std::string_view query) const {
 HttpResponse Server::control_connections() const {
   json::array out;
   for (const auto& c : hub_.connections())
-    out.push_back(json::object{{"connection_id", c.connection_id}, {"user_id", c.user_id},
-                               {"authenticated", c.authenticated}, {"active", c.active},
-                               {"blackholed", c.blackholed},       {"next_seq", c.next_seq}});
+    out.push_back(json::object{{"connection_id", c.connection_id},
+                               {"user_id", c.user_id},
+                               {"authenticated", c.authenticated},
+                               {"active", c.active},
+                               {"blackholed", c.blackholed},
+                               {"next_seq", c.next_seq}});
   return json_response(200, out);
 }
 

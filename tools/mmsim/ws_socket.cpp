@@ -24,7 +24,8 @@ void WsSocket::accept(beast::http::request<beast::http::string_body> request, st
   ws_.read_message_max(1024 * 1024);
   ws_.auto_fragment(false);
   ws_.control_callback([weak = weak_from_this()](websocket::frame_type kind, beast::string_view) {
-    if (auto self = weak.lock(); self && kind == websocket::frame_type::pong && !self->silenced_ && self->callbacks_.on_pong)
+    if (auto self = weak.lock();
+        self && kind == websocket::frame_type::pong && !self->silenced_ && self->callbacks_.on_pong)
       self->callbacks_.on_pong(self->key_);
   });
   ws_.async_accept(request, [self = shared_from_this(), on_open = std::move(on_open)](beast::error_code ec) {

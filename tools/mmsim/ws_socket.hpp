@@ -30,7 +30,8 @@ class WsSocket : public std::enable_shared_from_this<WsSocket> {
   WsSocket(ConnectionKey key, boost::beast::tcp_stream stream, Callbacks callbacks);
 
   // Completes the upgrade (101) for `request`; `on_open` runs when the handshake succeeded.
-  void accept(boost::beast::http::request<boost::beast::http::string_body> request, std::function<void()> on_open);
+  void accept(boost::beast::http::request<boost::beast::http::string_body> request,
+              std::function<void()> on_open);
   // Executes one hub action addressed to this socket.
   void execute(const HubAction& action);
   [[nodiscard]] ConnectionKey key() const { return key_; }

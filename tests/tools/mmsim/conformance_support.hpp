@@ -37,14 +37,18 @@ class Mmsim {
  public:
   explicit Mmsim(std::vector<std::string> extra = {}) {
     mmclaw::util::ChildOptions options;
-    options.argv = {MMSIM_BINARY, "--port", "0", "--log-level", "warn", "--exit-with-parent", "--fixture",
-                    std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
+    options.argv = {MMSIM_BINARY, "--port",
+                    "0",          "--log-level",
+                    "warn",       "--exit-with-parent",
+                    "--fixture",  std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
     options.argv.insert(options.argv.end(), extra.begin(), extra.end());
     auto child = mmclaw::util::ChildProcess::spawn(options);
     if (!child) throw std::runtime_error(child.error().message);
     child_.emplace(std::move(*child));
     auto line = child_->wait_for_line(mmclaw::util::Stream::out, "mmsim listening on http://127.0.0.1:", 20s);
-    if (!line) throw std::runtime_error("mmsim did not start: " + line.error().message + "\n" + child_->output(mmclaw::util::Stream::err));
+    if (!line)
+      throw std::runtime_error("mmsim did not start: " + line.error().message + "\n" +
+                               child_->output(mmclaw::util::Stream::err));
     port_ = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
   }
   ~Mmsim() {
@@ -69,7 +73,8 @@ class Mmsim {
   json::value control(std::string_view path, const json::value& body = nullptr) const {
     mmclaw::test::HttpTestClient client(port_);
     auto reply = body.is_null() ? client.request("GET", path)
-                                : client.request("POST", path, {{"Content-Type", "application/json"}}, json::serialize(body));
+                                : client.request("POST", path, {{"Content-Type", "application/json"}},
+                                                 json::serialize(body));
     if (!reply) throw std::runtime_error("control call failed: " + reply.error().message);
     return json::parse(reply->body);
   }
@@ -87,8 +92,8 @@ class IntegrationEndpoint {
       : work_(io_.get_executor()) {
     server_ = std::make_unique<mmclaw::net::HttpServer>(
         io_, mmclaw::net::HttpServerOptions{},
-        [this, reply_body, content_type](mmclaw::net::HttpRequest& req,
-                                         const mmclaw::net::RequestContext&) -> boost::asio::awaitable<mmclaw::net::HttpResponse> {
+        [this, reply_body, content_type](mmclaw::net::HttpRequest& req, const mmclaw::net::RequestContext&)
+            -> boost::asio::awaitable<mmclaw::net::HttpResponse> {
           {
             std::lock_guard lock(mutex_);
             Received r;

@@ -9,9 +9,15 @@
 
 // Comparisons of parsed JSON with expected strings (ids come as string_views).
 namespace boost::json {
-inline bool operator==(const value& v, std::string_view text) { return v.is_string() && v.get_string() == text; }
-inline bool operator==(const value& v, const std::string& text) { return v == std::string_view(text); }
-inline bool operator==(const value& v, const char* text) { return v == std::string_view(text); }
+inline bool operator==(const value& v, std::string_view text) {
+  return v.is_string() && v.get_string() == text;
+}
+inline bool operator==(const value& v, const std::string& text) {
+  return v == std::string_view(text);
+}
+inline bool operator==(const value& v, const char* text) {
+  return v == std::string_view(text);
+}
 }  // namespace boost::json
 
 using namespace mmsim_test;
@@ -19,7 +25,9 @@ using mmclaw::test::WebSocketTestClient;
 
 namespace {
 
-json::value parse(const std::string& text) { return json::parse(text); }
+json::value parse(const std::string& text) {
+  return json::parse(text);
+}
 
 // Reads the next event (skipping nothing): the frame parsed.
 json::object next_frame(WebSocketTestClient& ws, std::chrono::milliseconds timeout = 3s) {
@@ -28,19 +36,23 @@ json::object next_frame(WebSocketTestClient& ws, std::chrono::milliseconds timeo
   return json::parse(*frame).as_object();
 }
 
-std::unique_ptr<WebSocketTestClient> bot_socket(const Mmsim& sim, const std::string& target = "/api/v4/websocket") {
+std::unique_ptr<WebSocketTestClient> bot_socket(const Mmsim& sim,
+                                                const std::string& target = "/api/v4/websocket") {
   auto ws = std::make_unique<WebSocketTestClient>(sim.port());
   auto connected = ws->connect(target, {{"Authorization", "Bearer " + std::string(kBotToken)}});
   if (!connected) throw std::runtime_error("websocket: " + connected.error().message);
   return ws;
 }
 
-json::value post_as(const Mmsim& sim, std::string_view user, std::string_view channel, std::string_view message) {
-  return sim.control("/_control/post", json::object{{"as", user}, {"channel_id", channel}, {"message", message}});
+json::value post_as(const Mmsim& sim, std::string_view user, std::string_view channel,
+                    std::string_view message) {
+  return sim.control("/_control/post",
+                     json::object{{"as", user}, {"channel_id", channel}, {"message", message}});
 }
 
 bool is_valid_id(std::string_view id) {
-  return id.size() == 26 && id.find_first_not_of("ybndrfg8ejkmcpqxot1uwisza345h769") == std::string_view::npos;
+  return id.size() == 26 &&
+         id.find_first_not_of("ybndrfg8ejkmcpqxot1uwisza345h769") == std::string_view::npos;
 }
 
 }  // namespace
@@ -71,7 +83,8 @@ TEST(MmsimConformance, HelloComesBeforeTheChallengeReply) {
   Mmsim sim;
   auto ws = std::make_unique<WebSocketTestClient>(sim.port());
   ASSERT_TRUE(ws->connect("/api/v4/websocket"));
-  ASSERT_TRUE(ws->write_text(R"({"seq":1,"action":"authentication_challenge","data":{"token":")" + std::string(kBotToken) + "\"}}"));
+  ASSERT_TRUE(ws->write_text(R"({"seq":1,"action":"authentication_challenge","data":{"token":")" +
+                             std::string(kBotToken) + "\"}}"));
   const auto hello = next_frame(*ws);
   EXPECT_EQ(hello.at("event"), "hello");
   EXPECT_EQ(hello.at("seq"), 0);
@@ -129,8 +142,9 @@ TEST(MmsimConformance, ChannelEventsGoOnlyToMembersAndTheAuthorHearsItsOwnPosts)
   EXPECT_FALSE(ws->read(500ms)) << "a non-member receives nothing";
   auto ws2 = bot_socket(sim);  // a second connection of the same user
   next_frame(*ws2);
-  const auto created = sim.rest("POST", "/api/v4/posts", kBotToken,
-                                json::serialize(json::object{{"channel_id", kTownSquare}, {"message", "from the bot"}}));
+  const auto created =
+      sim.rest("POST", "/api/v4/posts", kBotToken,
+               json::serialize(json::object{{"channel_id", kTownSquare}, {"message", "from the bot"}}));
   ASSERT_EQ(created.status, 201u);
   EXPECT_EQ(parse(created.body).at("props").at("from_bot"), "true");
   for (auto* socket : {ws2.get()}) {
@@ -198,7 +212,8 @@ TEST(MmsimConformance, DirectChannelsAreNamedByTheirMembersAndAnnouncedOnce) {
   const auto created = sim.rest("POST", "/api/v4/channels/direct", kBotToken, body);
   ASSERT_EQ(created.status, 201u);
   const auto channel = parse(created.body);
-  const std::string expected_name = std::min(std::string(kBotId), std::string(kBobId)) + "__" + std::max(std::string(kBotId), std::string(kBobId));
+  const std::string expected_name = std::min(std::string(kBotId), std::string(kBobId)) + "__" +
+                                    std::max(std::string(kBotId), std::string(kBobId));
   EXPECT_EQ(channel.at("name"), expected_name);
   EXPECT_EQ(channel.at("type"), "D");
   EXPECT_EQ(channel.at("team_id"), "");
@@ -212,7 +227,8 @@ TEST(MmsimConformance, DirectChannelsAreNamedByTheirMembersAndAnnouncedOnce) {
 TEST(MmsimConformance, RateLimitingAnswers429WithPlainTextAndHeaders) {
   Mmsim sim({"--rate-limit", "--rate-limit-per-sec", "1", "--rate-limit-burst", "2"});
   mmclaw::test::HttpReply limited;
-  for (int i = 0; i < 10 && limited.status != 429; ++i) limited = sim.rest("GET", "/api/v4/users/me", kBotToken);
+  for (int i = 0; i < 10 && limited.status != 429; ++i)
+    limited = sim.rest("GET", "/api/v4/users/me", kBotToken);
   ASSERT_EQ(limited.status, 429u);
   EXPECT_EQ(limited.body, "limit exceeded\n");
   EXPECT_NE(limited.header("Content-Type").find("text/plain"), std::string::npos);
@@ -225,14 +241,21 @@ TEST(MmsimConformance, RateLimitingAnswers429WithPlainTextAndHeaders) {
 TEST(MmsimConformance, SlashCommandsCallTheIntegrationAndPostItsAnswer) {
   Mmsim sim;
   IntegrationEndpoint gateway(R"({"response_type":"in_channel","text":"status: all good"})");
-  const auto command = sim.rest("POST", "/api/v4/commands", kAdminToken,
-                                json::serialize(json::object{{"team_id", kTeam}, {"trigger", "oc_status"}, {"method", "P"},
-                                                             {"url", gateway.url("/api/channels/mattermost/command")},
-                                                             {"auto_complete", true}}));
+  const auto command =
+      sim.rest("POST", "/api/v4/commands", kAdminToken,
+               json::serialize(json::object{{"team_id", kTeam},
+                                            {"trigger", "oc_status"},
+                                            {"method", "P"},
+                                            {"url", gateway.url("/api/channels/mattermost/command")},
+                                            {"auto_complete", true}}));
   ASSERT_EQ(command.status, 201u) << command.body;
   const std::string token(parse(command.body).at("token").as_string());
-  const auto run = sim.control("/_control/act", json::object{{"as", "alice"}, {"method", "POST"}, {"path", "/api/v4/commands/execute"},
-                                                             {"body", json::object{{"channel_id", kTownSquare}, {"command", "/oc_status now"}}}});
+  const auto run = sim.control(
+      "/_control/act",
+      json::object{{"as", "alice"},
+                   {"method", "POST"},
+                   {"path", "/api/v4/commands/execute"},
+                   {"body", json::object{{"channel_id", kTownSquare}, {"command", "/oc_status now"}}}});
   EXPECT_EQ(run.at("status"), 200) << json::serialize(run);
   const auto calls = gateway.received();
   ASSERT_EQ(calls.size(), 1u);
@@ -252,22 +275,33 @@ TEST(MmsimConformance, SlashCommandsCallTheIntegrationAndPostItsAnswer) {
 TEST(MmsimConformance, ButtonClicksCallTheIntegrationAndApplyItsUpdate) {
   Mmsim sim;
   IntegrationEndpoint gateway(R"({"update":{"message":"approved","props":{}},"ephemeral_text":"Done."})");
-  const json::object action{{"id", "approve"}, {"type", "button"}, {"name", "Approve"},
-                            {"integration", json::object{{"url", gateway.url("/mattermost/interactions/default")},
-                                                         {"context", json::object{{"action_id", "approve"}}}}}};
-  const auto created = sim.rest("POST", "/api/v4/posts", kBotToken,
-                                json::serialize(json::object{{"channel_id", kTownSquare}, {"message", "Deploy?"},
-                                                             {"props", json::object{{"attachments", json::array{json::object{
-                                                                                         {"text", "choose"}, {"actions", json::array{action}}}}}}}}));
+  const json::object action{
+      {"id", "approve"},
+      {"type", "button"},
+      {"name", "Approve"},
+      {"integration", json::object{{"url", gateway.url("/mattermost/interactions/default")},
+                                   {"context", json::object{{"action_id", "approve"}}}}}};
+  const auto created = sim.rest(
+      "POST", "/api/v4/posts", kBotToken,
+      json::serialize(json::object{
+          {"channel_id", kTownSquare},
+          {"message", "Deploy?"},
+          {"props",
+           json::object{{"attachments", json::array{json::object{{"text", "choose"},
+                                                                 {"actions", json::array{action}}}}}}}}));
   ASSERT_EQ(created.status, 201u) << created.body;
   const auto post = parse(created.body);
-  EXPECT_FALSE(post.at("props").at("attachments").at(0).at("actions").at(0).as_object().contains("integration"))
+  EXPECT_FALSE(
+      post.at("props").at("attachments").at(0).at("actions").at(0).as_object().contains("integration"))
       << "integration is stripped from every post returned";
   const std::string post_id(post.at("id").as_string());
   auto ws = bot_socket(sim);
   next_frame(*ws);
-  const auto click = sim.control("/_control/act", json::object{{"as", "alice"}, {"method", "POST"},
-                                                               {"path", "/api/v4/posts/" + post_id + "/actions/approve"}, {"body", json::object{}}});
+  const auto click =
+      sim.control("/_control/act", json::object{{"as", "alice"},
+                                                {"method", "POST"},
+                                                {"path", "/api/v4/posts/" + post_id + "/actions/approve"},
+                                                {"body", json::object{}}});
   EXPECT_EQ(click.at("status"), 200) << json::serialize(click);
   EXPECT_EQ(click.at("body").at("status"), "OK");
   const auto calls = gateway.received();
@@ -291,11 +325,15 @@ TEST(MmsimConformance, FaultsCloseRefuseAndFailAsAsked) {
   EXPECT_TRUE(ws->wait_closed(3s));
   sim.control("/_control/faults", json::object{{"action", "refuse_upgrades"}, {"ms", 5000}});
   WebSocketTestClient refused(sim.port());
-  const auto attempt = refused.connect("/api/v4/websocket", {{"Authorization", "Bearer " + std::string(kBotToken)}});
+  const auto attempt =
+      refused.connect("/api/v4/websocket", {{"Authorization", "Bearer " + std::string(kBotToken)}});
   ASSERT_FALSE(attempt);
   EXPECT_EQ(attempt.error().status, 503);
-  sim.control("/_control/faults", json::object{{"action", "fail"}, {"method", "PUT"}, {"path", "/api/v4/posts/*/patch"},
-                                               {"count", 1}, {"status", 503}});
+  sim.control("/_control/faults", json::object{{"action", "fail"},
+                                               {"method", "PUT"},
+                                               {"path", "/api/v4/posts/*/patch"},
+                                               {"count", 1},
+                                               {"status", 503}});
   const auto failed = sim.rest("PUT", "/api/v4/posts/" + std::string(26, 'y') + "/patch", kBotToken, "{}");
   EXPECT_EQ(failed.status, 503u);
   EXPECT_EQ(parse(failed.body).at("status_code"), 503);
@@ -305,10 +343,19 @@ TEST(MmsimConformance, FaultsCloseRefuseAndFailAsAsked) {
 
 TEST(MmsimConformance, GarbageNeverCrashesTheServer) {
   Mmsim sim;
-  const std::vector<std::string> routes{"/api/v4/posts", "/api/v4/users/ids", "/api/v4/channels/direct", "/api/v4/reactions",
-                                        "/api/v4/files", "/api/v4/commands", "/api/v4/commands/execute", "/api/v4/users/me/typing",
-                                        "/api/v4/posts/" + std::string(26, 'x') + "/actions/a", "/_control/act", "/_control/faults",
-                                        "/_control/fixture", "/api/v4/websocket"};
+  const std::vector<std::string> routes{"/api/v4/posts",
+                                        "/api/v4/users/ids",
+                                        "/api/v4/channels/direct",
+                                        "/api/v4/reactions",
+                                        "/api/v4/files",
+                                        "/api/v4/commands",
+                                        "/api/v4/commands/execute",
+                                        "/api/v4/users/me/typing",
+                                        "/api/v4/posts/" + std::string(26, 'x') + "/actions/a",
+                                        "/_control/act",
+                                        "/_control/faults",
+                                        "/_control/fixture",
+                                        "/api/v4/websocket"};
   std::mt19937 random(7);
   std::uniform_int_distribution<int> byte(0, 255);
   for (const auto& route : routes) {
@@ -316,7 +363,8 @@ TEST(MmsimConformance, GarbageNeverCrashesTheServer) {
       std::string junk;
       for (int n = 0; n < 64 * (i + 1); ++n) junk += static_cast<char>(byte(random));
       for (const char* method : {"POST", "PUT", "GET", "DELETE", "PATCH"}) {
-        const auto reply = sim.rest(method, route, kBotToken, i % 2 == 0 ? junk : std::string("{\"channel_id\":[1,{}]"));
+        const auto reply =
+            sim.rest(method, route, kBotToken, i % 2 == 0 ? junk : std::string("{\"channel_id\":[1,{}]"));
         EXPECT_LT(reply.status, 500u) << method << " " << route << ": " << reply.body;
       }
     }
@@ -333,17 +381,22 @@ TEST(MmsimConformance, TheControlApiReadsBackEditsReactionsAndFiles) {
   Mmsim sim;
   const auto created = post_as(sim, "alice", kTownSquare, "first draft");
   const std::string post_id(created.at("body").at("id").as_string());
-  const auto patched = sim.rest("PUT", "/api/v4/posts/" + post_id + "/patch", kAliceToken, R"({"message":"second draft"})");
+  const auto patched =
+      sim.rest("PUT", "/api/v4/posts/" + post_id + "/patch", kAliceToken, R"({"message":"second draft"})");
   ASSERT_EQ(patched.status, 200u) << patched.body;
-  const auto reacted = sim.rest("POST", "/api/v4/reactions", kBotToken,
-                                json::serialize(json::object{{"user_id", kBotId}, {"post_id", post_id}, {"emoji_name", "eyes"}}));
+  const auto reacted = sim.rest(
+      "POST", "/api/v4/reactions", kBotToken,
+      json::serialize(json::object{{"user_id", kBotId}, {"post_id", post_id}, {"emoji_name", "eyes"}}));
   ASSERT_EQ(reacted.status, 200u) << reacted.body;
-  const auto uploaded = sim.control("/_control/upload", json::object{{"as", "alice"}, {"channel_id", kTownSquare},
-                                                                     {"filename", "notes.md"}, {"content", "# notes"}});
+  const auto uploaded = sim.control(
+      "/_control/upload",
+      json::object{
+          {"as", "alice"}, {"channel_id", kTownSquare}, {"filename", "notes.md"}, {"content", "# notes"}});
   ASSERT_EQ(uploaded.at("status"), 201) << json::serialize(uploaded);
 
   const auto posts = sim.control("/_control/posts?channel_id=" + std::string(kTownSquare)).as_array();
-  const auto it = std::find_if(posts.begin(), posts.end(), [&](const json::value& p) { return p.at("id") == post_id; });
+  const auto it =
+      std::find_if(posts.begin(), posts.end(), [&](const json::value& p) { return p.at("id") == post_id; });
   ASSERT_NE(it, posts.end());
   EXPECT_EQ(it->at("message"), "second draft");
   const auto& history = it->at("history").as_array();

@@ -45,7 +45,8 @@ TEST(Accounts, NothingConfiguredListsTheDefaultAccount) {
 }
 
 TEST(Accounts, TopLevelIsAnAccountWhenItHasUrlAndToken) {
-  const auto mm = json::parse(R"({"baseUrl":"https://a","botToken":"t","accounts":{"Ops Team":{},"b":{}}})").as_object();
+  const auto mm =
+      json::parse(R"({"baseUrl":"https://a","botToken":"t","accounts":{"Ops Team":{},"b":{}}})").as_object();
   const auto listing = list_accounts(&mm, env_of({}));
   EXPECT_EQ(ids(listing), (V{"ops-team", "b", "default"}));
   EXPECT_EQ(listing.default_account, "default");
@@ -75,7 +76,8 @@ TEST(Accounts, MergeReplacesObjectsButMergesCommands) {
     "dmPolicy":"pairing","streaming":{"mode":"block","chunkMode":"newline"},
     "commands":{"native":true,"callbackPath":"/top"},
     "accounts":{"ops":{"dmPolicy":"open","streaming":{"mode":"off"},"commands":{"callbackUrl":"https://cb"}},
-                "default":{"chatmode":"onchar"}}})").as_object();
+                "default":{"chatmode":"onchar"}}})")
+                      .as_object();
   const auto ops = merge_account(mm, std::string("ops"));
   EXPECT_EQ(ops.at("dmPolicy"), "open");
   EXPECT_EQ(json::serialize(ops.at("streaming")), R"({"mode":"off"})");

@@ -21,8 +21,9 @@ TEST(DocsCoverage, EveryConfigKeyIsDocumented) {
 TEST(DocsCoverage, EveryCommandIsDocumented) {
   const std::string docs = read_source_file("docs/commands.md");
   ASSERT_FALSE(docs.empty()) << "docs/commands.md is missing";
-  for (const char* command : {"mmclaw gateway", "mmclaw config check", "mmclaw config show", "mmclaw doctor", "mmclaw status",
-                              "mmclaw pairing list", "mmclaw pairing approve", "mmclaw pairing deny", "mmclaw message send",
-                              "mmclaw message react", "mmclaw message read", "mmclaw demo"})
+  for (const char* command :
+       {"mmclaw gateway", "mmclaw config check", "mmclaw config show", "mmclaw doctor", "mmclaw status",
+        "mmclaw pairing list", "mmclaw pairing approve", "mmclaw pairing deny", "mmclaw message send",
+        "mmclaw message react", "mmclaw message read", "mmclaw demo"})
     EXPECT_NE(docs.find(command), std::string::npos) << command;
 }

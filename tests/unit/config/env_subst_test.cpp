@@ -32,22 +32,26 @@ TEST(EnvSubst, DoubleDollarEscapesAReference) {
 }
 
 TEST(EnvSubst, MissingOrEmptyVariablesAreErrors) {
-  EXPECT_EQ(expand_env_refs("${NOPE}", env_of({})).error(), "environment variable NOPE is not set (referenced as ${NOPE})");
+  EXPECT_EQ(expand_env_refs("${NOPE}", env_of({})).error(),
+            "environment variable NOPE is not set (referenced as ${NOPE})");
   EXPECT_EQ(expand_env_refs("${EMPTY}", env_of({{"EMPTY", ""}})).error(),
             "environment variable EMPTY is empty (referenced as ${EMPTY})");
 }
 
 TEST(EnvSubst, OnlyKeysMmclawReadsAreExpanded) {
-  json::value root = json::parse(R"({"channels":{"mattermost":{"botToken":"${TOKEN}","baseUrl":"https://${HOST}"},
+  json::value root =
+      json::parse(R"({"channels":{"mattermost":{"botToken":"${TOKEN}","baseUrl":"https://${HOST}"},
       "telegram":{"token":"${NOT_OURS}"}},"tools":{"x":"${ALSO_NOT_OURS}"},"gateway":{"auth":{"token":"${GW}"}}})");
   IssueList issues;
-  const auto substituted = substitute_env(root, openclaw_schema(), env_of({{"TOKEN", "tok"}, {"HOST", "h"}}), issues);
+  const auto substituted =
+      substitute_env(root, openclaw_schema(), env_of({{"TOKEN", "tok"}, {"HOST", "h"}}), issues);
   EXPECT_FALSE(issues.has_errors());
   EXPECT_EQ(root.at_pointer("/channels/mattermost/botToken"), "tok");
   EXPECT_EQ(root.at_pointer("/channels/mattermost/baseUrl"), "https://h");
   EXPECT_EQ(root.at_pointer("/channels/telegram/token"), "${NOT_OURS}");
   EXPECT_EQ(root.at_pointer("/gateway/auth/token"), "${GW}");
-  EXPECT_EQ(substituted, (std::set<std::string>{"/channels/mattermost/baseUrl", "/channels/mattermost/botToken"}));
+  EXPECT_EQ(substituted,
+            (std::set<std::string>{"/channels/mattermost/baseUrl", "/channels/mattermost/botToken"}));
 }
 
 TEST(EnvSubst, AMissingVariableIsReportedAtItsKey) {

@@ -30,7 +30,8 @@ std::vector<std::string> issues(const LoadedConfig& loaded, Severity severity = 
 
 using V = std::vector<std::string>;
 
-constexpr std::string_view kMinimal = R"({channels: {mattermost: {baseUrl: "https://chat.example.com", botToken: "tok123456"}}})";
+constexpr std::string_view kMinimal =
+    R"({channels: {mattermost: {baseUrl: "https://chat.example.com", botToken: "tok123456"}}})";
 
 }  // namespace
 
@@ -87,58 +88,74 @@ TEST(Load, WrongTypesAndRangesNameTheKeyAndLine) {
     } },
     gateway: { port: 70000 },
   })");
-  EXPECT_EQ(issues(loaded), (V{
-                                "4:7 channels.mattermost.textChunkLimit: must be a whole number from 1 to 2147483647 (got the string \"4000\")",
-                                "5:7 channels.mattermost.historyLimit: must be a whole number from 0 to 2147483647 (got -1)",
-                                "6:25 channels.mattermost.dmChannelRetry.maxRetries: must be a whole number from 0 to 10 (got 20)",
-                                "7:26 channels.mattermost.accounts.ops.enabled: must be true or false (got the string \"yes\")",
-                                "9:16 gateway.port: must be a whole number from 1 to 65535 (got 70000)",
-                            }));
+  EXPECT_EQ(
+      issues(loaded),
+      (V{
+          "4:7 channels.mattermost.textChunkLimit: must be a whole number from 1 to 2147483647 (got the "
+          "string \"4000\")",
+          "5:7 channels.mattermost.historyLimit: must be a whole number from 0 to 2147483647 (got -1)",
+          "6:25 channels.mattermost.dmChannelRetry.maxRetries: must be a whole number from 0 to 10 (got 20)",
+          "7:26 channels.mattermost.accounts.ops.enabled: must be true or false (got the string \"yes\")",
+          "9:16 gateway.port: must be a whole number from 1 to 65535 (got 70000)",
+      }));
 }
 
 TEST(Load, UnknownKeysSuggestTheClosestKey) {
-  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", groupPolcy: "open"}}})");
-  EXPECT_EQ(issues(loaded), V{"1:79 channels.mattermost.groupPolcy: unknown key `groupPolcy` (did you mean `groupPolicy`?)"});
+  const auto loaded = load(
+      R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", groupPolcy: "open"}}})");
+  EXPECT_EQ(issues(loaded),
+            V{"1:79 channels.mattermost.groupPolcy: unknown key `groupPolcy` (did you mean `groupPolicy`?)"});
 }
 
 TEST(Load, OpenDmPolicyNeedsAWildcard) {
-  auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", dmPolicy: "open"}}})");
-  EXPECT_EQ(issues(loaded),
-            V{"1:13 channels.mattermost.allowFrom: channels.mattermost.dmPolicy=\"open\" requires channels.mattermost.allowFrom to "
-              "include \"*\""});
+  auto loaded = load(
+      R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", dmPolicy: "open"}}})");
+  EXPECT_EQ(issues(loaded), V{"1:13 channels.mattermost.allowFrom: channels.mattermost.dmPolicy=\"open\" "
+                              "requires channels.mattermost.allowFrom to "
+                              "include \"*\""});
   loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example",
       accounts: {ops: {botToken: "tok123456", dmPolicy: "open", allowFrom: ["u1"]}}}}})");
-  EXPECT_EQ(issues(loaded), V{"2:65 channels.mattermost.accounts.ops.allowFrom: channels.mattermost.accounts.ops.dmPolicy=\"open\" "
-                              "requires channels.mattermost.accounts.ops.allowFrom to include \"*\""});
-  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", dmPolicy: "open", allowFrom: ["*"]}}})");
+  EXPECT_EQ(
+      issues(loaded),
+      V{"2:65 channels.mattermost.accounts.ops.allowFrom: channels.mattermost.accounts.ops.dmPolicy=\"open\" "
+        "requires channels.mattermost.accounts.ops.allowFrom to include \"*\""});
+  loaded = load(
+      R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", dmPolicy: "open", allowFrom: ["*"]}}})");
   EXPECT_TRUE(loaded.ok());
 }
 
 TEST(Load, RetryDelaysMustBeOrdered) {
   const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456",
       dmChannelRetry: {initialDelayMs: 20000, maxDelayMs: 5000}}}})");
-  EXPECT_EQ(issues(loaded), V{"2:24 channels.mattermost.dmChannelRetry.initialDelayMs: initialDelayMs must be less than or equal "
-                              "to maxDelayMs"});
+  EXPECT_EQ(
+      issues(loaded),
+      V{"2:24 channels.mattermost.dmChannelRetry.initialDelayMs: initialDelayMs must be less than or equal "
+        "to maxDelayMs"});
 }
 
 TEST(Load, UnresolvableSecretReferenceDoesNotFallBackToEnv) {
   const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example",
       botToken: {source: "env", provider: "default", id: "NOT_SET"}}}})",
                            {{"MATTERMOST_BOT_TOKEN", "env-token"}});
-  EXPECT_EQ(issues(loaded), V{"2:7 channels.mattermost.botToken: secret reference {source: \"env\", provider: \"default\", id: "
-                              "\"NOT_SET\"}: environment variable NOT_SET is not set"});
+  EXPECT_EQ(
+      issues(loaded),
+      V{"2:7 channels.mattermost.botToken: secret reference {source: \"env\", provider: \"default\", id: "
+        "\"NOT_SET\"}: environment variable NOT_SET is not set"});
 }
 
 TEST(Load, EnvironmentVariablesServeOnlyTheDefaultAccount) {
   auto loaded = load(R"({channels: {mattermost: {accounts: {ops: {botToken: "tok123456"}}}}})",
                      {{"MATTERMOST_URL", "https://env.example"}, {"MATTERMOST_BOT_TOKEN", "env-token"}});
-  EXPECT_EQ(issues(loaded), V{"1:37 channels.mattermost.accounts.ops.baseUrl: Mattermost baseUrl missing for account \"ops\" (set "
-                              "channels.mattermost.accounts.ops.baseUrl or MATTERMOST_URL for default)."});
-  EXPECT_EQ(issues(loaded, Severity::note),
-            V{"1:37 channels.mattermost.accounts.ops.baseUrl: MATTERMOST_URL applies only to the default account; it is ignored "
-              "for account \"ops\""});
+  EXPECT_EQ(
+      issues(loaded),
+      V{"1:37 channels.mattermost.accounts.ops.baseUrl: Mattermost baseUrl missing for account \"ops\" (set "
+        "channels.mattermost.accounts.ops.baseUrl or MATTERMOST_URL for default)."});
+  EXPECT_EQ(issues(loaded, Severity::note), V{"1:37 channels.mattermost.accounts.ops.baseUrl: MATTERMOST_URL "
+                                              "applies only to the default account; it is ignored "
+                                              "for account \"ops\""});
 
-  loaded = load("{}", {{"MATTERMOST_URL", "https://env.example/api/v4"}, {"MATTERMOST_BOT_TOKEN", "env-token"}});
+  loaded =
+      load("{}", {{"MATTERMOST_URL", "https://env.example/api/v4"}, {"MATTERMOST_BOT_TOKEN", "env-token"}});
   ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
   const auto& a = loaded.snapshot->accounts.at(0);
   EXPECT_EQ(a.base_url, "https://env.example");
@@ -154,8 +171,9 @@ TEST(Load, EnvironmentVariablesServeOnlyTheDefaultAccount) {
 }
 
 TEST(Load, EmptyConfigSaysNoAccountIsConfigured) {
-  const V expected{"channels.mattermost: no Mattermost account configured: set channels.mattermost.baseUrl and "
-                   "channels.mattermost.botToken (or the MATTERMOST_URL and MATTERMOST_BOT_TOKEN environment variables)"};
+  const V expected{
+      "channels.mattermost: no Mattermost account configured: set channels.mattermost.baseUrl and "
+      "channels.mattermost.botToken (or the MATTERMOST_URL and MATTERMOST_BOT_TOKEN environment variables)"};
   EXPECT_EQ(issues(load("")), expected);
   EXPECT_EQ(issues(load("  // only a comment\n{}")), expected);
   EXPECT_EQ(issues(load(R"({channels: {telegram: {}}, tools: {}})")), V{"1:2 " + expected[0]});
@@ -163,14 +181,17 @@ TEST(Load, EmptyConfigSaysNoAccountIsConfigured) {
 
 TEST(Load, StartUpErrorsUseTheReferenceTexts) {
   auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example"}}})");
-  EXPECT_EQ(issues(loaded), V{"1:13 channels.mattermost.botToken: Mattermost bot token missing for account \"default\" (set "
-                              "channels.mattermost.accounts.default.botToken or MATTERMOST_BOT_TOKEN for default)."});
+  EXPECT_EQ(issues(loaded),
+            V{"1:13 channels.mattermost.botToken: Mattermost bot token missing for account \"default\" (set "
+              "channels.mattermost.accounts.default.botToken or MATTERMOST_BOT_TOKEN for default)."});
   loaded = load(R"({channels: {mattermost: {botToken: "tok123456"}}})");
-  EXPECT_EQ(issues(loaded), V{"1:13 channels.mattermost.baseUrl: Mattermost baseUrl missing for account \"default\" (set "
-                              "channels.mattermost.accounts.default.baseUrl or MATTERMOST_URL for default)."});
+  EXPECT_EQ(issues(loaded),
+            V{"1:13 channels.mattermost.baseUrl: Mattermost baseUrl missing for account \"default\" (set "
+              "channels.mattermost.accounts.default.baseUrl or MATTERMOST_URL for default)."});
   loaded = load(R"({channels: {mattermost: {enabled: false, botToken: "tok123456"}}})");
   EXPECT_TRUE(loaded.ok()) << "disabled accounts are not started, so nothing is missing";
-  EXPECT_EQ(issues(loaded, Severity::warning), V{"1:13 channels.mattermost: every Mattermost account is disabled"});
+  EXPECT_EQ(issues(loaded, Severity::warning),
+            V{"1:13 channels.mattermost: every Mattermost account is disabled"});
 }
 
 TEST(Load, MultipleAccountsMergeWithTheTopLevel) {
@@ -199,9 +220,11 @@ TEST(Load, MultipleAccountsMergeWithTheTopLevel) {
 TEST(Load, TwoAccountsOnOneBotAreRefused) {
   const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "same-token-1",
       accounts: {ops: {}}}}})");
-  EXPECT_EQ(issues(loaded), V{"2:7 channels.mattermost.accounts.default: accounts \"ops\" and \"default\" connect the same bot (same "
-                              "baseUrl and botToken), so every post would be answered twice; give one its own bot or set "
-                              "enabled: false"});
+  EXPECT_EQ(issues(loaded),
+            V{"2:7 channels.mattermost.accounts.default: accounts \"ops\" and \"default\" connect the same "
+              "bot (same "
+              "baseUrl and botToken), so every post would be answered twice; give one its own bot or set "
+              "enabled: false"});
 }
 
 TEST(Load, ThirdPartyKeysAreMappedWithOneWarningEach) {
@@ -221,7 +244,8 @@ TEST(Load, ThirdPartyKeysAreMappedWithOneWarningEach) {
 }
 
 TEST(Load, ExplicitKeysWinOverThirdPartyKeys) {
-  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://real.example", serverUrl: "https://old.example",
+  const auto loaded =
+      load(R"({channels: {mattermost: {baseUrl: "https://real.example", serverUrl: "https://old.example",
       botToken: "tok123456", chatmode: "onchar", respondToMentions: true, dmPolicy: "allowlist", respondToDMs: false}}})");
   ASSERT_TRUE(loaded.ok());
   const auto& a = loaded.snapshot->accounts.at(0);
@@ -229,18 +253,22 @@ TEST(Load, ExplicitKeysWinOverThirdPartyKeys) {
   EXPECT_EQ(a.chatmode, ChatMode::onchar);
   EXPECT_EQ(a.dm_policy, DmPolicy::allowlist);
   const auto warnings = issues(loaded, Severity::warning);
-  for (const char* expected : {"channels.mattermost.serverUrl: serverUrl is ignored because baseUrl is set",
-                               "channels.mattermost.respondToMentions: respondToMentions is ignored because chatmode is set",
-                               "channels.mattermost.respondToDMs: respondToDMs is ignored because dmPolicy is set"})
-    EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(), [&](const std::string& w) { return w.ends_with(expected); }))
+  for (const char* expected :
+       {"channels.mattermost.serverUrl: serverUrl is ignored because baseUrl is set",
+        "channels.mattermost.respondToMentions: respondToMentions is ignored because chatmode is set",
+        "channels.mattermost.respondToDMs: respondToDMs is ignored because dmPolicy is set"})
+    EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(),
+                            [&](const std::string& w) { return w.ends_with(expected); }))
         << expected << " in " << testing::PrintToString(warnings);
 }
 
 TEST(Load, StreamingShorthandIsAccepted) {
-  auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", streaming: "off"}}})");
+  auto loaded = load(
+      R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", streaming: "off"}}})");
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded.snapshot->accounts[0].streaming.mode, StreamingMode::off);
-  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", streaming: true}}})");
+  loaded = load(
+      R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456", streaming: true}}})");
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded.snapshot->accounts[0].streaming.mode, StreamingMode::partial);
 }
@@ -263,7 +291,8 @@ TEST(Load, DefaultsComeFromSharedSectionsInOrder) {
   EXPECT_EQ(snap.mmclaw.store_path, "/etc/mmclaw/state/mm.db");
   EXPECT_EQ(snap.mmclaw.catch_up_max_age_minutes, 0);
   EXPECT_EQ(issues(loaded, Severity::warning),
-            (V{"2:73 channels.mattermost.textChunkLimit: Mattermost rejects posts over 16383 characters; chunks are capped there",
+            (V{"2:73 channels.mattermost.textChunkLimit: Mattermost rejects posts over 16383 characters; "
+               "chunks are capped there",
                "3:56 messages.groupChat.historyLimit: history is capped at 200 entries"}));
 }
 
@@ -272,7 +301,8 @@ TEST(Load, GatewayPortFallsBackToTheEnvironment) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded.snapshot->gateway.port, 19000);
   loaded = load(kMinimal, {{"OPENCLAW_GATEWAY_PORT", "http"}});
-  EXPECT_EQ(issues(loaded), V{"gateway.port: OPENCLAW_GATEWAY_PORT must be a port from 1 to 65535 (got \"http\")"});
+  EXPECT_EQ(issues(loaded),
+            V{"gateway.port: OPENCLAW_GATEWAY_PORT must be a port from 1 to 65535 (got \"http\")"});
 }
 
 TEST(Load, DuplicateKeysWarnAndTheLaterValueWins) {
@@ -288,18 +318,24 @@ TEST(Load, NonObjectDocumentsAreRejected) {
 }
 
 TEST(Load, AccountKeysWithoutLettersOrDigitsAreRejected) {
-  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", accounts: {"!!!": {botToken: "tok123456"}}}}})");
-  EXPECT_EQ(issues(loaded), V{"1:67 channels.mattermost.accounts[\"!!!\"]: account id \"!!!\" has no letters or digits; use a name "
-                              "such as \"ops\""});
+  const auto loaded = load(
+      R"({channels: {mattermost: {baseUrl: "https://a.example", accounts: {"!!!": {botToken: "tok123456"}}}}})");
+  EXPECT_EQ(
+      issues(loaded),
+      V{"1:67 channels.mattermost.accounts[\"!!!\"]: account id \"!!!\" has no letters or digits; use a name "
+        "such as \"ops\""});
 }
 
 TEST(Load, AnInheritedKeyIsReportedOnceNotPerAccount) {
-  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", serverUrl: "https://b.example",
+  const auto loaded =
+      load(R"({channels: {mattermost: {baseUrl: "https://a.example", serverUrl: "https://b.example",
       accounts: {one: {botToken: "token-one-1"}, two: {botToken: "token-two-2"}}}}})");
   ASSERT_TRUE(loaded.ok());
   const auto warnings = issues(loaded, Severity::warning);
   EXPECT_EQ(std::count_if(warnings.begin(), warnings.end(),
-                          [](const std::string& w) { return w.ends_with("serverUrl is ignored because baseUrl is set"); }),
+                          [](const std::string& w) {
+                            return w.ends_with("serverUrl is ignored because baseUrl is set");
+                          }),
             1);
 }
 
@@ -324,10 +360,13 @@ TEST(Load, MonitorTimersHaveTheReferenceDefaultsAndCanBeShortened) {
 
   loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
       mmclaw: {monitor: {reconnectInitialDelayMs: 5000, reconnectMaxDelayMs: 1000, pongTimeoutMs: 5000, readIdleMs: 4000}}})");
-  EXPECT_EQ(issues(loaded), V{"2:26 mmclaw.monitor.reconnectInitialDelayMs: reconnectInitialDelayMs must be less than or equal to "
-                              "reconnectMaxDelayMs"});
+  EXPECT_EQ(
+      issues(loaded),
+      V{"2:26 mmclaw.monitor.reconnectInitialDelayMs: reconnectInitialDelayMs must be less than or equal to "
+        "reconnectMaxDelayMs"});
   EXPECT_EQ(issues(loaded, Severity::warning),
-            V{"2:105 mmclaw.monitor.readIdleMs: readIdleMs should be longer than pongTimeoutMs, or a healthy socket may be dropped"});
+            V{"2:105 mmclaw.monitor.readIdleMs: readIdleMs should be longer than pongTimeoutMs, or a healthy "
+              "socket may be dropped"});
 }
 
 TEST(Load, TheEchoBackendNeedsNoServer) {

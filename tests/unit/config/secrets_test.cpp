@@ -18,7 +18,6 @@ using mmclaw::test::TempDir;
 
 namespace {
 
-
 constexpr auto kExecutable = fs::perms::owner_all;
 
 class Secrets : public ::testing::Test {
@@ -57,75 +56,99 @@ TEST_F(Secrets, DollarShorthandAndEnvReferencesReadTheEnvironment) {
 
 TEST_F(Secrets, EnvErrorsNameTheReferenceButNoValue) {
   EXPECT_EQ(resolve("{}", R"({"source":"env","provider":"default","id":"MISSING"})").error(),
-            "secret reference {source: \"env\", provider: \"default\", id: \"MISSING\"}: environment variable MISSING is not set");
+            "secret reference {source: \"env\", provider: \"default\", id: \"MISSING\"}: environment "
+            "variable MISSING is not set");
   EXPECT_EQ(resolve("{}", R"({"source":"env","provider":"default","id":"EMPTY"})", {{"EMPTY", ""}}).error(),
-            "secret reference {source: \"env\", provider: \"default\", id: \"EMPTY\"}: environment variable EMPTY is empty");
+            "secret reference {source: \"env\", provider: \"default\", id: \"EMPTY\"}: environment variable "
+            "EMPTY is empty");
   EXPECT_EQ(resolve("{}", R"({"source":"env","provider":"other","id":"X"})", {{"X", "v"}}).error(),
-            "secret reference {source: \"env\", provider: \"other\", id: \"X\"}: no env provider \"other\" in secrets.providers");
+            "secret reference {source: \"env\", provider: \"other\", id: \"X\"}: no env provider \"other\" "
+            "in secrets.providers");
 }
 
 TEST_F(Secrets, EnvProvidersEnforceTheirAllowlist) {
   const char* providers = R"({"providers":{"team":{"source":"env","allowlist":["OK_NAME"]}}})";
-  auto s = resolve(providers, R"({"source":"env","provider":"team","id":"OK_NAME"})", {{"OK_NAME", "v"}, {"OTHER", "w"}});
+  auto s = resolve(providers, R"({"source":"env","provider":"team","id":"OK_NAME"})",
+                   {{"OK_NAME", "v"}, {"OTHER", "w"}});
   ASSERT_TRUE(s) << s.error();
-  EXPECT_EQ(resolve(providers, R"({"source":"env","provider":"team","id":"OTHER"})", {{"OTHER", "w"}}).error(),
-            "secret reference {source: \"env\", provider: \"team\", id: \"OTHER\"}: OTHER is not in the allowlist of provider "
-            "\"team\"");
+  EXPECT_EQ(
+      resolve(providers, R"({"source":"env","provider":"team","id":"OTHER"})", {{"OTHER", "w"}}).error(),
+      "secret reference {source: \"env\", provider: \"team\", id: \"OTHER\"}: OTHER is not in the allowlist "
+      "of provider "
+      "\"team\"");
 }
 
 TEST_F(Secrets, FileProviderReadsAJsonPointerFromAPrivateFile) {
   dir_.write("secrets.json", R"({"mattermost":{"bot/token":"file-token"},"n":5})");
-  const std::string providers = R"({"providers":{"vault":{"source":"file","path":")" + path("secrets.json") + R"("}}})";
+  const std::string providers =
+      R"({"providers":{"vault":{"source":"file","path":")" + path("secrets.json") + R"("}}})";
   auto s = resolve(providers, R"({"source":"file","provider":"vault","id":"/mattermost/bot~1token"})");
   ASSERT_TRUE(s) << s.error();
   EXPECT_EQ(s->value, "file-token");
   EXPECT_EQ(s->source, ValueSource::file);
-  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"vault","id":"/nope"})").error().find("has nothing at /nope"),
+  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"vault","id":"/nope"})")
+                .error()
+                .find("has nothing at /nope"),
             std::string::npos);
-  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"vault","id":"/n"})").error().find("is not a non-empty string"),
+  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"vault","id":"/n"})")
+                .error()
+                .find("is not a non-empty string"),
             std::string::npos);
 }
 
 TEST_F(Secrets, FileProviderHomeExpansionAndSingleValue) {
   dir_.write("token.txt", "single-token\n");
-  const auto s = resolve(R"({"providers":{"one":{"source":"file","path":"~/token.txt","mode":"singleValue"}}})",
-                         R"({"source":"file","provider":"one","id":"value"})");
+  const auto s =
+      resolve(R"({"providers":{"one":{"source":"file","path":"~/token.txt","mode":"singleValue"}}})",
+              R"({"source":"file","provider":"one","id":"value"})");
   ASSERT_TRUE(s) << s.error();
   EXPECT_EQ(s->value, "single-token");
 }
 
 TEST_F(Secrets, FileProviderRefusesFilesOthersCanReadOrReplace) {
-  dir_.write("open.json", R"({"t":"x"})", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  dir_.write("open.json", R"({"t":"x"})",
+             fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   std::string providers = R"({"providers":{"v":{"source":"file","path":")" + path("open.json") + R"("}}})";
-  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})").error().find("is readable by other users (mode 640); run: chmod 600"),
+  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})")
+                .error()
+                .find("is readable by other users (mode 640); run: chmod 600"),
             std::string::npos);
 
   dir_.write("real.json", R"({"t":"x"})");
   fs::create_symlink(dir_.path() / "real.json", dir_.path() / "link.json");
   providers = R"({"providers":{"v":{"source":"file","path":")" + path("link.json") + R"("}}})";
-  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})").error().find("is a symbolic link"), std::string::npos);
+  EXPECT_NE(
+      resolve(providers, R"({"source":"file","provider":"v","id":"/t"})").error().find("is a symbolic link"),
+      std::string::npos);
 
   fs::create_hard_link(dir_.path() / "real.json", dir_.path() / "hard.json");
   providers = R"({"providers":{"v":{"source":"file","path":")" + path("hard.json") + R"("}}})";
-  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})").error().find("must not be hardlinked"),
+  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})")
+                .error()
+                .find("must not be hardlinked"),
             std::string::npos);
 
   providers = R"({"providers":{"v":{"source":"file","path":")" + path("missing.json") + R"("}}})";
-  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})").error().find("cannot read"), std::string::npos);
+  EXPECT_NE(resolve(providers, R"({"source":"file","provider":"v","id":"/t"})").error().find("cannot read"),
+            std::string::npos);
   EXPECT_EQ(resolve("{}", R"({"source":"file","provider":"v","id":"/t"})").error(),
-            "secret reference {source: \"file\", provider: \"v\", id: \"/t\"}: no file provider \"v\" in secrets.providers");
+            "secret reference {source: \"file\", provider: \"v\", id: \"/t\"}: no file provider \"v\" in "
+            "secrets.providers");
 }
 
 TEST_F(Secrets, ExecProviderSpeaksProtocolVersionOne) {
   // The resolver checks what it was sent and answers for the id it was asked.
-  dir_.write("resolver.sh",
-             "#!/bin/sh\nread -r request\n"
-             "case \"$request\" in *'\"protocolVersion\":1'*'\"ids\":[\"mm/bot#token\"]'*) ;; *) exit 9 ;; esac\n"
-             "printf '{\"protocolVersion\":1,\"values\":{\"mm/bot#token\":\"exec-token-%s\"}}' \"$MMCLAW_PASSED\"\n",
-             kExecutable);
-  const std::string providers = R"({"providers":{"vault":{"source":"exec","command":")" + path("resolver.sh") +
+  dir_.write(
+      "resolver.sh",
+      "#!/bin/sh\nread -r request\n"
+      "case \"$request\" in *'\"protocolVersion\":1'*'\"ids\":[\"mm/bot#token\"]'*) ;; *) exit 9 ;; esac\n"
+      "printf '{\"protocolVersion\":1,\"values\":{\"mm/bot#token\":\"exec-token-%s\"}}' \"$MMCLAW_PASSED\"\n",
+      kExecutable);
+  const std::string providers = R"({"providers":{"vault":{"source":"exec","command":")" +
+                                path("resolver.sh") +
                                 R"(","passEnv":["MMCLAW_PASSED"],"env":{"EXTRA":"1"}}}})";
-  const auto s = resolve(providers, R"({"source":"exec","provider":"vault","id":"mm/bot#token"})", {{"MMCLAW_PASSED", "ok"}});
+  const auto s = resolve(providers, R"({"source":"exec","provider":"vault","id":"mm/bot#token"})",
+                         {{"MMCLAW_PASSED", "ok"}});
   ASSERT_TRUE(s) << s.error();
   EXPECT_EQ(s->value, "exec-token-ok");
   EXPECT_EQ(s->source, ValueSource::exec);
@@ -133,18 +156,22 @@ TEST_F(Secrets, ExecProviderSpeaksProtocolVersionOne) {
 
 TEST_F(Secrets, ExecProviderErrorsNeverQuoteItsOutput) {
   dir_.write("fails.sh", "#!/bin/sh\necho 'leaked-secret' >&2\nexit 3\n", kExecutable);
-  dir_.write("notfound.sh", "#!/bin/sh\nprintf '{\"protocolVersion\":1,\"values\":{},\"errors\":{\"x\":{\"code\":\"NOT_FOUND\"}}}'\n",
+  dir_.write("notfound.sh",
+             "#!/bin/sh\nprintf "
+             "'{\"protocolVersion\":1,\"values\":{},\"errors\":{\"x\":{\"code\":\"NOT_FOUND\"}}}'\n",
              kExecutable);
   dir_.write("plain.sh", "#!/bin/sh\necho plain-secret\n", kExecutable);
   dir_.write("slow.sh", "#!/bin/sh\nsleep 30\n", kExecutable);
   const auto provider = [&](std::string_view script, std::string_view extra = "") {
-    return std::string(R"({"providers":{"p":{"source":"exec","command":")") + path(script) + "\"" + std::string(extra) + "}}}";
+    return std::string(R"({"providers":{"p":{"source":"exec","command":")") + path(script) + "\"" +
+           std::string(extra) + "}}}";
   };
   const char* ref = R"({"source":"exec","provider":"p","id":"x"})";
   auto error = resolve(provider("fails.sh"), ref).error();
   EXPECT_NE(error.find("exited with status 3"), std::string::npos) << error;
   EXPECT_EQ(error.find("leaked-secret"), std::string::npos);
-  EXPECT_NE(resolve(provider("notfound.sh"), ref).error().find("reported NOT_FOUND for this id"), std::string::npos);
+  EXPECT_NE(resolve(provider("notfound.sh"), ref).error().find("reported NOT_FOUND for this id"),
+            std::string::npos);
   error = resolve(provider("plain.sh"), ref).error();
   EXPECT_NE(error.find("did not answer with a protocol version 1 JSON object"), std::string::npos);
   EXPECT_EQ(error.find("plain-secret"), std::string::npos);
@@ -157,17 +184,25 @@ TEST_F(Secrets, ExecProviderErrorsNeverQuoteItsOutput) {
 
 TEST_F(Secrets, ExecProviderRefusesProgramsOthersCouldReplace) {
   dir_.write("writable.sh", "#!/bin/sh\n", fs::perms::owner_all | fs::perms::group_write);
-  const std::string providers = R"({"providers":{"p":{"source":"exec","command":")" + path("writable.sh") + R"("}}})";
-  EXPECT_NE(resolve(providers, R"({"source":"exec","provider":"p","id":"x"})").error().find("must not be group- or world-writable"),
+  const std::string providers =
+      R"({"providers":{"p":{"source":"exec","command":")" + path("writable.sh") + R"("}}})";
+  EXPECT_NE(resolve(providers, R"({"source":"exec","provider":"p","id":"x"})")
+                .error()
+                .find("must not be group- or world-writable"),
             std::string::npos);
   dir_.write("ok.sh", "#!/bin/sh\n", kExecutable);
-  const std::string trusted = R"({"providers":{"p":{"source":"exec","command":")" + path("ok.sh") + R"(","trustedDirs":["/opt/x"]}}})";
-  EXPECT_NE(resolve(trusted, R"({"source":"exec","provider":"p","id":"x"})").error().find("is not in one of trustedDirs"),
+  const std::string trusted = R"({"providers":{"p":{"source":"exec","command":")" + path("ok.sh") +
+                              R"(","trustedDirs":["/opt/x"]}}})";
+  EXPECT_NE(resolve(trusted, R"({"source":"exec","provider":"p","id":"x"})")
+                .error()
+                .find("is not in one of trustedDirs"),
             std::string::npos);
 }
 
 TEST_F(Secrets, StoreReferencesAreNotSupported) {
-  EXPECT_EQ(resolve("{}", R"({"source":"store","provider":"default","id":"MM_TOKEN"})").error(),
-            "secret reference {source: \"store\", provider: \"default\", id: \"MM_TOKEN\"}: \"store\" secret references read "
-            "OpenClaw's own state database and are not supported by mmclaw; use an env, file or exec reference");
+  EXPECT_EQ(
+      resolve("{}", R"({"source":"store","provider":"default","id":"MM_TOKEN"})").error(),
+      "secret reference {source: \"store\", provider: \"default\", id: \"MM_TOKEN\"}: \"store\" secret "
+      "references read "
+      "OpenClaw's own state database and are not supported by mmclaw; use an env, file or exec reference");
 }
