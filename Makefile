@@ -43,6 +43,7 @@ demo: build
 
 bench: build
 	$(BUILD_DIR)/bench/bench_config
+	$(BUILD_DIR)/bench/bench_gateway
 
 clean:
 	rm -rf build

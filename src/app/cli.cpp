@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cmd_config.hpp"
+#include "app/cmd_gateway.hpp"
 #include "app/cmd_demo.hpp"
 #include "util/log.hpp"
 
@@ -169,7 +170,7 @@ int run_cli(int argc, char** argv) {
   switch (chosen) {
     case Command::config_check: return run_config_check(global);
     case Command::config_show: return run_config_show(global);
-    case Command::gateway: return not_available("gateway");
+    case Command::gateway: return run_gateway(global);
     case Command::doctor: return not_available("doctor");
     case Command::status: return not_available("status");
     case Command::pairing_list: return not_available("pairing list");

@@ -12,9 +12,7 @@
 
 namespace mmclaw::app {
 
-namespace {
-
-config::LoadedConfig load(const GlobalOptions& global, bool resolve_secrets) {
+config::LoadedConfig load_command_config(const GlobalOptions& global, bool resolve_secrets) {
   config::LoadOptions options;
   options.config_flag = global.config;
   options.resolve_secrets = resolve_secrets;
@@ -36,7 +34,7 @@ config::LoadedConfig load(const GlobalOptions& global, bool resolve_secrets) {
   return loaded;
 }
 
-void print_issues(const config::LoadedConfig& loaded, std::ostream& out, bool include_notes) {
+void print_config_issues(const config::LoadedConfig& loaded, std::ostream& out, bool include_notes) {
   const std::string file = loaded.path.string();
   for (const auto& issue : loaded.issues.items()) {
     if (issue.severity == config::Severity::note && !include_notes) continue;
@@ -44,16 +42,14 @@ void print_issues(const config::LoadedConfig& loaded, std::ostream& out, bool in
   }
 }
 
-}  // namespace
-
 int run_config_check(const GlobalOptions& global) {
-  const auto loaded = load(global, /*resolve_secrets=*/true);
+  const auto loaded = load_command_config(global, /*resolve_secrets=*/true);
   if (loaded.file_error) {
     std::cerr << "mmclaw: " << *loaded.file_error << '\n';
     return kExitUsage;
   }
   if (!loaded.ok()) {
-    print_issues(loaded, std::cerr, true);
+    print_config_issues(loaded, std::cerr, true);
     const auto errors = loaded.issues.count(config::Severity::error);
     std::cerr << fmt::format("mmclaw: {} is not valid: {} error{}\n", loaded.path.string(), errors,
                              errors == 1 ? "" : "s");
@@ -63,7 +59,7 @@ int run_config_check(const GlobalOptions& global) {
   std::cout << fmt::format("config: {}\n", loaded.path.string());
   for (const auto& account : snap.accounts)
     std::cout << config::summarize_account(account, account.id == snap.default_account) << '\n';
-  print_issues(loaded, std::cout, true);
+  print_config_issues(loaded, std::cout, true);
   const auto enabled =
       std::count_if(snap.accounts.begin(), snap.accounts.end(), [](const auto& a) { return a.enabled; });
   const auto warnings = loaded.issues.count(config::Severity::warning);
@@ -73,13 +69,13 @@ int run_config_check(const GlobalOptions& global) {
 }
 
 int run_config_show(const GlobalOptions& global) {
-  const auto loaded = load(global, /*resolve_secrets=*/true);
+  const auto loaded = load_command_config(global, /*resolve_secrets=*/true);
   if (loaded.file_error) {
     std::cerr << "mmclaw: " << *loaded.file_error << '\n';
     return kExitUsage;
   }
   if (!loaded.ok()) {
-    print_issues(loaded, std::cerr, true);
+    print_config_issues(loaded, std::cerr, true);
     std::cerr << fmt::format("mmclaw: {} is not valid; run `mmclaw config check` for details\n",
                              loaded.path.string());
     return kExitUsage;

@@ -25,6 +25,8 @@ struct ApiError {
   std::string app_error_id;  // AppError `id` (e.g. `app.post.get.app_error`); match on this
   std::string request_id;    // AppError `request_id`, else the `X-Request-Id` header
   std::optional<std::chrono::milliseconds> retry_after;  // 429: what the server asked to wait
+  // POST /posts answered 2xx without a usable id: the post is visible, never send it again.
+  bool receipt_lost = false;
 
   bool has_response() const noexcept { return error.status != 0; }
 };

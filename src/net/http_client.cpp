@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <map>
@@ -177,6 +178,18 @@ struct Response {
   bool keep_alive = false;
 };
 
+util::IpAddress ip_address_of(const asio::ip::address& address) {
+  util::IpAddress ip;
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    std::copy(bytes.begin(), bytes.end(), ip.bytes.begin());
+  } else {
+    ip.v6 = true;
+    ip.bytes = address.to_v6().to_bytes();
+  }
+  return ip;
+}
+
 }  // namespace
 
 std::optional<std::string_view> HttpClientResponse::header(std::string_view name) const {
@@ -316,6 +329,13 @@ struct HttpClient::Impl {
     if (!endpoints) {
       endpoints.error().message += via;
       co_return fail(std::move(endpoints.error()));
+    }
+    if (!proxy && options_.check_resolved_address) {
+      for (const auto& entry : *endpoints) {
+        auto checked =
+            options_.check_resolved_address(target.host, ip_address_of(entry.endpoint().address()));
+        if (!checked) co_return fail(std::move(checked.error()));
+      }
     }
     limit = budget.limit(timeouts.connect);
     conn->plain->expires_after(limit);

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "net/proxy.hpp"
+#include "util/cidr.hpp"
 #include "util/error.hpp"
 
 namespace mmclaw::net {
@@ -78,6 +80,11 @@ struct HttpClientOptions {
   HttpClientTlsOptions tls;
   ProxySettings proxy;  // empty = direct; build it with proxy_settings_from_env()
   std::string user_agent = "mmclaw";
+  // When set, called for every address the origin's host resolved to, before connecting; an error
+  // refuses the request with that error (no connection is attempted). The SSRF guard's second
+  // check (net/ssrf_guard.hpp: a public name that resolves to a private address). Not called when
+  // the request goes through a proxy: the proxy resolves the name, not this client.
+  std::function<Result<void>(std::string_view host, const util::IpAddress& address)> check_resolved_address;
 };
 
 struct HttpClientRequest {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mmclaw_process.hpp"
+#include "../support/temp_dir.hpp"
 
 using namespace mmclaw::test;
 
@@ -32,7 +33,6 @@ TEST(CliCommands, UsageErrorsExitWithTwo) {
 
 TEST(CliCommands, CommandsNotBuiltYetSaySoAndExitWithTwo) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands{
-      {"gateway", {"gateway"}},
       {"doctor", {"doctor", "--fix"}},
       {"status", {"status"}},
       {"pairing list", {"pairing", "list"}},
@@ -46,4 +46,45 @@ TEST(CliCommands, CommandsNotBuiltYetSaySoAndExitWithTwo) {
     EXPECT_EQ(run.exit_code, 2) << name;
     EXPECT_EQ(run.err, "mmclaw " + name + ": not available yet in this version of mmclaw\n") << name;
   }
+}
+
+// `mmclaw gateway` refuses to start, with exit 2 and a message that says why, whenever it could not
+// answer: a missing file, no model provider, or a backend this version does not have yet.
+TEST(CliGateway, RefusesAMissingConfigFile) {
+  const auto run = run_mmclaw({"--config", "/nonexistent/openclaw.json", "gateway"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("/nonexistent/openclaw.json"), std::string::npos) << run.err;
+}
+
+TEST(CliGateway, RefusesAConfigWithoutProviderAndShowsOne) {
+  TempDir dir;
+  const auto config = dir.write("openclaw.json", R"({channels: {mattermost: {baseUrl: "http://127.0.0.1:9",
+    botToken: "tok", network: {dangerouslyAllowPrivateNetwork: true}}}, mmclaw: {store: {path: "s.db"}}})");
+  const auto run = run_mmclaw({"--config", config.string(), "gateway"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("no model provider is configured"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("api: \"openai-completions\""), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "s.db")) << "nothing is created for a refused start";
+}
+
+TEST(CliGateway, RefusesABackendThisVersionDoesNotHave) {
+  TempDir dir;
+  const auto config = dir.write("openclaw.json", R"({channels: {mattermost: {baseUrl: "http://127.0.0.1:9",
+    botToken: "tok"}}, models: {providers: {ollama: {baseUrl: "http://127.0.0.1:11434/v1",
+    api: "openai-completions", models: [{id: "llama3.1:8b"}]}}},
+    agents: {defaults: {model: "ollama/llama3.1:8b"}}, mmclaw: {store: {path: "s.db"}}})");
+  const auto run = run_mmclaw({"--config", config.string(), "gateway"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("models.providers.ollama.api: \"openai-completions\" is not available"), std::string::npos)
+      << run.err;
+}
+
+TEST(CliGateway, RefusesAnInvalidConfigNamingTheKey) {
+  TempDir dir;
+  const auto config = dir.write("openclaw.json", R"({channels: {mattermost: {baseUrl: "http://127.0.0.1:9",
+    botToken: "tok", dmPolicy: "sometimes"}}})");
+  const auto run = run_mmclaw({"--config", config.string(), "gateway"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("dmPolicy"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("the gateway does not start"), std::string::npos) << run.err;
 }

@@ -85,6 +85,7 @@ class Server {
   boost::asio::awaitable<HttpResponse> control_post(const boost::json::object& body);
   boost::asio::awaitable<HttpResponse> control_upload(const boost::json::object& body);
   HttpResponse control_faults(const boost::json::object& body);
+  HttpResponse control_frames(const boost::json::object& body);
   HttpResponse control_posts(std::string_view query) const;
   HttpResponse control_calls(std::string_view query) const;
   HttpResponse control_reactions(std::string_view query) const;

@@ -121,6 +121,7 @@ asio::awaitable<HttpResponse> Server::handle_control(HttpRequest& request, const
   if (path == "/_control/post" && method == http::verb::post) co_return co_await control_post(body);
   if (path == "/_control/upload" && method == http::verb::post) co_return co_await control_upload(body);
   if (path == "/_control/faults" && method == http::verb::post) co_return control_faults(body);
+  if (path == "/_control/frames" && method == http::verb::post) co_return control_frames(body);
   if (path == "/_control/posts" && method == http::verb::get) co_return control_posts(query);
   if (path == "/_control/calls" && method == http::verb::get) co_return control_calls(query);
   if (path == "/_control/reactions" && method == http::verb::get) co_return control_reactions(query);
@@ -290,6 +291,34 @@ HttpResponse Server::control_faults(const json::object& body) {
   return json_response(200, json::object{{"status", "OK"}});
 }
 
+HttpResponse Server::control_frames(const json::object& body) {
+  // {user, frames: [text, ...]}: raw frames for a client's decoder, malformed ones included.
+  constexpr std::size_t kMaxFrames = 1000;
+  const auto* frames = body.if_contains("frames");
+  if (frames == nullptr || !frames->is_array())
+    return error_response(400, "frames must be an array of strings (the text frames to send)");
+  const auto& list = frames->get_array();
+  if (list.size() > kMaxFrames)
+    return error_response(400, fmt::format("at most {} frames per call (got {})", kMaxFrames, list.size()));
+  std::vector<std::string> texts;
+  texts.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string())
+      return error_response(400,
+                            fmt::format("frames[{}] is not a string (got {})", i, json::serialize(list[i])));
+    texts.emplace_back(list[i].get_string());
+  }
+  const auto* user_value = body.if_contains("user");
+  if (user_value == nullptr || !user_value->is_string())
+    return error_response(400, "user must be a username, @username or user id");
+  const auto user = resolve_user(user_value->get_string());
+  if (!user)
+    return error_response(400, fmt::format("unknown user \"{}\"", std::string(user_value->get_string())));
+  auto delivery = hub_.send_raw(*user, texts);
+  execute(delivery.actions);
+  return json_response(200, json::object{{"sent", delivery.sockets}});
+}
+
 HttpResponse Server::control_posts(std::string_view query) const {
   const auto channel = query_value(query, "channel_id");
   json::array out;
@@ -352,7 +381,10 @@ HttpResponse Server::control_connections() const {
                                {"authenticated", c.authenticated},
                                {"active", c.active},
                                {"blackholed", c.blackholed},
-                               {"next_seq", c.next_seq}});
+                               {"next_seq", c.next_seq},
+                               {"queue_depth", c.queue_depth},
+                               // Grows with every upgrade: a client's reconnect shows as a new number.
+                               {"socket", c.key ? json::value(*c.key) : json::value(nullptr)}});
   return json_response(200, out);
 }
 

@@ -149,6 +149,20 @@ void Hub::set_server_busy(bool busy) {
   state_->busy = busy;
 }
 
+RawDelivery Hub::send_raw(std::string_view user_id, const std::vector<std::string>& frames) {
+  State& st = *state_;
+  RawDelivery delivery;
+  for (auto& [key, socket] : st.sockets) {
+    if (socket.blackholed || !st.authenticated(socket)) continue;
+    if (st.connection_of(socket)->user_id != user_id) continue;
+    ++delivery.sockets;
+    // Counted: the socket layer's depth reports include them anyway, and an honest depth keeps
+    // the slow-client rules of later broadcasts right.
+    for (const std::string& frame : frames) st.emit_text(key, socket, frame, true, delivery.actions);
+  }
+  return delivery;
+}
+
 std::vector<ConnectionInfo> Hub::connections() const {
   const State& st = *state_;
   std::vector<ConnectionInfo> out;

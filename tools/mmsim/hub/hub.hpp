@@ -70,6 +70,11 @@ class Hub {
   bool accepting_upgrades(TimeMs now) const;
   // `user_typing` answers 503 server_busy while set (the server's "busy" load shedding).
   void set_server_busy(bool busy);
+  // Test input for clients (`/_control/frames`): each text, verbatim, as one text frame to every
+  // authenticated socket of `user_id` that is not blackholed, after what is already queued. They
+  // are not events: no seq is consumed, the dead queue never replays them, muting does not stop
+  // them, and the send-queue limit does not apply (they still count in the queue's depth).
+  RawDelivery send_raw(std::string_view user_id, const std::vector<std::string>& frames);
 
   // --- introspection -------------------------------------------------------------------------------
   // Open sockets first (by key), then resumable connections (by connection id).

@@ -92,6 +92,12 @@ struct HubResult {
   std::vector<Event> events;
 };
 
+// Raw frames for one user's sockets (Hub::send_raw): the actions, and how many sockets they reach.
+struct RawDelivery {
+  std::vector<HubAction> actions;
+  std::size_t sockets = 0;
+};
+
 // One socket or resumable connection, for tests and the control API.
 struct ConnectionInfo {
   std::optional<ConnectionKey> key;  // the socket, while there is one

@@ -1,0 +1,424 @@
+#pragma once
+// The end-to-end harness of `mmclaw gateway`: a fresh mmsim per test (the demo fixture), a config
+// written into a temp dir, the real mmclaw started as a child process, and helpers that read back
+// what Mattermost would see (posts, REST calls, WebSocket connections).
+//
+// Not tied to GoogleTest (the gateway benchmark uses it too): a failure is a std::runtime_error
+// whose message says what was waited for and, for the gateway, what it logged. Every wait is
+// bounded and polls; nothing here assumes a fast machine.
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "support/http_test_client.hpp"
+#include "support/temp_dir.hpp"
+#include "util/child_process.hpp"
+
+namespace mmclaw::e2e {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+// The demo fixture (tools/mmsim/model/demo_fixture.json).
+inline constexpr std::string_view kBotToken = "mmclawbottoken000000000001";
+inline constexpr std::string_view kAliceToken = "alicetoken0000000000000001";
+inline constexpr std::string_view kBotId = "wj3drgzdpnf54rxf5d8qd3dqne";
+inline constexpr std::string_view kAliceId = "14j8umgczgrdp95w77zuxmxfu9";
+inline constexpr std::string_view kBobId = "ih1r84kij94nrwis97rft6rduh";
+inline constexpr std::string_view kTeam = "saqjfmjqqy9mo1yj4zwed73333";
+inline constexpr std::string_view kTownSquare = "g63dcrphk8idgyjgzbrpajosz6";  // O, the bot is a member
+inline constexpr std::string_view kDev = "889766ufjgio6kbpzjbufozksq";         // O, the bot is not a member
+inline constexpr std::string_view kOps = "r3kq9xw7mn1bczt5oefy8ja4dh";         // P, the bot is a member
+inline constexpr std::string_view kAliceDm = "iqcx3qc9sbbt6ocshszfqgq6ci";     // D, alice and the bot
+
+inline constexpr std::string_view kReadyLine = "mattermost websocket authenticated";
+inline constexpr std::chrono::milliseconds kPoll = 50ms;
+
+inline std::string str(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : std::string();
+}
+inline std::string field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr ? str(*v) : std::string();
+}
+inline std::int64_t int_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_number() ? v->to_number<std::int64_t>() : 0;
+}
+
+// Polls `done` every kPoll until it is true or `timeout` passed; returns the last answer.
+inline bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    if (done()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
+// 26 characters from Mattermost's id alphabet, unique per (prefix, n) for n < 32^8.
+inline std::string make_id(std::string_view prefix, std::uint64_t n) {
+  static constexpr std::string_view alphabet = "ybndrfg8ejkmcpqxot1uwisza345h769";
+  std::string id(prefix.substr(0, 18));
+  while (id.size() < 18) id += 'y';
+  for (int i = 0; i < 8; ++i) {
+    id += alphabet[n % 32];
+    n /= 32;
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// mmsim, started with --port 0 and the demo fixture; stopped (SIGTERM) by the destructor.
+class Mmsim {
+ public:
+  struct Reply {
+    unsigned status = 0;
+    json::value body;
+  };
+
+  explicit Mmsim(std::vector<std::string> extra = {}) {
+    util::ChildOptions options;
+    options.argv = {MMSIM_BINARY, "--port",
+                    "0",          "--log-level",
+                    "warn",       "--exit-with-parent",
+                    "--fixture",  std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
+    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
+    auto child = util::ChildProcess::spawn(options);
+    if (!child) throw std::runtime_error("cannot start mmsim: " + child.error().message);
+    child_.emplace(std::move(*child));
+    auto line = child_->wait_for_line(util::Stream::out, "mmsim listening on http://127.0.0.1:", 20s);
+    if (!line)
+      throw std::runtime_error("mmsim did not start: " + line.error().message + "\n" +
+                               child_->output(util::Stream::err));
+    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  }
+  ~Mmsim() {
+    if (child_) (void)child_->terminate(5s);
+  }
+  Mmsim(const Mmsim&) = delete;
+  Mmsim& operator=(const Mmsim&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::string base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+
+  // A control call; `body` null means GET.
+  Reply call(std::string_view path, const json::value& body = nullptr) const {
+    test::HttpTestClient client(port_);
+    auto reply = body.is_null() ? client.request("GET", path)
+                                : client.request("POST", path, {{"Content-Type", "application/json"}},
+                                                 json::serialize(body));
+    if (!reply) throw std::runtime_error(fmt::format("mmsim {} failed: {}", path, reply.error().message));
+    json::error_code ec;
+    json::value parsed = json::parse(reply->body, ec);
+    return {reply->status, ec ? json::value(json::string(reply->body)) : std::move(parsed)};
+  }
+  json::value control(std::string_view path, const json::value& body = nullptr) const {
+    auto reply = call(path, body);
+    if (reply.status != 200)
+      throw std::runtime_error(
+          fmt::format("mmsim {} answered {}: {}", path, reply.status, json::serialize(reply.body)));
+    return std::move(reply.body);
+  }
+
+  // A post as `user` through the real REST path; the created post.
+  json::object post_as(std::string_view user, std::string_view channel_id, std::string_view message,
+                       std::string_view root_id = {}) const {
+    json::object body{{"as", user}, {"channel_id", channel_id}, {"message", message}};
+    if (!root_id.empty()) body["root_id"] = root_id;
+    return created_post(control("/_control/post", body));
+  }
+  // A DM from `user` to `to` (the DM channel is opened first when needed).
+  json::object dm_as(std::string_view user, std::string_view to, std::string_view message) const {
+    return created_post(
+        control("/_control/post", json::object{{"as", user}, {"to", to}, {"message", message}}));
+  }
+  // A group message channel of alice, bob and the bot; its id.
+  std::string create_group() const {
+    const auto reply = control("/_control/act",
+                               json::object{{"as", "alice"},
+                                            {"method", "POST"},
+                                            {"path", "/api/v4/channels/group"},
+                                            {"body", json::array{json::string(kAliceId), json::string(kBobId),
+                                                                 json::string(kBotId)}}});
+    if (int_field(reply.as_object(), "status") != 201)
+      throw std::runtime_error("cannot create a group channel: " + json::serialize(reply));
+    return str(reply.at("body").at("id"));
+  }
+
+  json::array posts(std::string_view channel_id) const {
+    return control(fmt::format("/_control/posts?channel_id={}", channel_id)).as_array();
+  }
+  json::array calls(std::uint64_t since = 0) const {
+    return control(fmt::format("/_control/calls?since={}", since)).as_array();
+  }
+  // REST calls of `method` `path` made so far (any caller).
+  std::size_t count_calls(std::string_view method, std::string_view path) const {
+    std::size_t n = 0;
+    for (const auto& c : calls())
+      if (field(c.as_object(), "method") == method && field(c.as_object(), "path") == path) ++n;
+    return n;
+  }
+  json::array connections() const { return control("/_control/connections").as_array(); }
+  void fault(json::object body) const { control("/_control/faults", body); }
+
+  // The numbers of the bot's open sockets that are authenticated and not blackholed.
+  std::vector<std::int64_t> bot_sockets() const {
+    std::vector<std::int64_t> out;
+    for (const auto& c : connections()) {
+      const auto& o = c.as_object();
+      const auto* socket = o.if_contains("socket");
+      if (field(o, "user_id") != kBotId || socket == nullptr || !socket->is_number()) continue;
+      if (!o.at("authenticated").as_bool() || !o.at("active").as_bool() || o.at("blackholed").as_bool())
+        continue;
+      out.push_back(socket->to_number<std::int64_t>());
+    }
+    return out;
+  }
+  // The newest such socket, or 0 when there is none.
+  std::int64_t newest_bot_socket() const {
+    const auto sockets = bot_sockets();
+    return sockets.empty() ? 0 : *std::max_element(sockets.begin(), sockets.end());
+  }
+
+ private:
+  static json::object created_post(const json::value& reply) {
+    if (int_field(reply.as_object(), "status") != 201)
+      throw std::runtime_error("mmsim refused the post: " + json::serialize(reply));
+    return reply.at("body").as_object();
+  }
+
+  std::optional<util::ChildProcess> child_;
+  std::uint16_t port_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+struct GatewayOptions {
+  std::string bot_token{kBotToken};
+  bool short_timers = true;  // the e2e timers; false keeps mmclaw's defaults (the benchmark)
+  bool use_websocket = true;
+  std::string mattermost_extra;          // JSON5 members added to channels.mattermost, e.g. `groups: {...},`
+  std::vector<std::string> global_args;  // before the command, e.g. {"--log-level", "debug"}
+};
+
+// `mmclaw --config <dir>/openclaw.json5 gateway`. The config and the store live in a temp dir
+// owned by this object, so start() after a stop is a restart with the same store.
+class Gateway {
+ public:
+  Gateway(const Mmsim& sim, GatewayOptions options = {}) : options_(std::move(options)) {
+    config_path_ = dir_.write("openclaw.json5", config_text(sim));
+  }
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& config_path() const { return config_path_; }
+  [[nodiscard]] std::filesystem::path store_path() const { return dir_.path() / "mmclaw.db"; }
+
+  // The config's text: what the tests and the benchmark run with.
+  [[nodiscard]] std::string config_text(const Mmsim& sim) const {
+    const std::string timers = options_.short_timers ? R"(
+    monitor: {
+      connectTimeoutMs: 2000, authTimeoutMs: 2000, pingIntervalMs: 300, pongTimeoutMs: 300,
+      readIdleMs: 2000, healthCheckIntervalMs: 300, reconnectInitialDelayMs: 100,
+      reconnectMaxDelayMs: 500, pollIntervalMs: 200,
+    },)"
+                                                     : "";
+    return fmt::format(R"({{
+  // Written by tests/e2e/gateway_support.hpp.
+  channels: {{
+    mattermost: {{
+      baseUrl: "{}",
+      botToken: "{}",
+      dmPolicy: "open",
+      allowFrom: ["*"],
+      groupPolicy: "open",
+      network: {{ dangerouslyAllowPrivateNetwork: true }},
+      {}
+      {}
+    }},
+  }},
+  models: {{ providers: {{ echo: {{ api: "echo", models: [{{ id: "echo" }}] }} }} }},
+  agents: {{ defaults: {{ model: "echo/echo" }} }},
+  mmclaw: {{
+    store: {{ path: "{}" }},{}
+  }},
+}}
+)",
+                       sim.base_url(), options_.bot_token,
+                       options_.use_websocket ? "" : "useWebSocket: false,", options_.mattermost_extra,
+                       store_path().string(), timers);
+  }
+
+  // Starts the gateway (again, after a stop: same config, same store).
+  void start() {
+    util::ChildOptions options;
+    options.argv = {MMCLAW_BINARY, "--config", config_path_.string()};
+    options.argv.insert(options.argv.end(), options_.global_args.begin(), options_.global_args.end());
+    options.argv.push_back("gateway");
+    // Nothing of our environment leaks in (MATTERMOST_* would change the config); HOME is the temp dir.
+    options.env =
+        std::vector<std::string>{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir_.path().string()};
+    options.capture_stdout = true;
+    options.capture_stderr = true;
+    options.max_buffered_bytes = 16 << 20;
+    auto child = util::ChildProcess::spawn(options);
+    if (!child) throw std::runtime_error("cannot start mmclaw: " + child.error().message);
+    child_.emplace(std::move(*child));
+    started_at_ = Clock::now();
+  }
+  void start_and_wait_ready(std::chrono::milliseconds timeout = 15s) {
+    start();
+    wait_ready(timeout);
+  }
+
+  // Until the authenticated line is logged (WebSocket mode) or `line` appears.
+  void wait_ready(std::chrono::milliseconds timeout = 15s) { wait_log(kReadyLine, timeout); }
+
+  // Until stderr holds `text` at least `times` times; throws with the log when it does not, or
+  // at once when the gateway exits.
+  void wait_log(std::string_view text, std::chrono::milliseconds timeout = 15s, std::size_t times = 1) {
+    const bool seen = poll_until(
+        [&] {
+          if (count_log(text) >= times) return true;
+          if (!running()) fail_exited(fmt::format("logging \"{}\"", text));
+          return false;
+        },
+        timeout);
+    if (!seen)
+      throw std::runtime_error(fmt::format("the gateway did not log \"{}\"{} within {} ms; its log:\n{}",
+                                           text, times > 1 ? fmt::format(" {} times", times) : "",
+                                           timeout.count(), log_tail()));
+  }
+
+  [[nodiscard]] std::size_t count_log(std::string_view text) const {
+    const std::string all = log();
+    std::size_t n = 0;
+    for (auto at = all.find(text); at != std::string::npos; at = all.find(text, at + text.size())) ++n;
+    return n;
+  }
+  [[nodiscard]] std::string log() const { return child_ ? child_->output(util::Stream::err) : std::string(); }
+  [[nodiscard]] std::string log_tail(std::size_t bytes = 6000) const {
+    const std::string all = log();
+    return all.size() <= bytes ? all : "...\n" + all.substr(all.size() - bytes);
+  }
+  [[nodiscard]] bool running() const { return child_ && child_->running(); }
+  [[nodiscard]] pid_t pid() const { return child_ ? child_->pid() : -1; }
+  [[nodiscard]] Clock::time_point started_at() const { return started_at_; }
+
+  // SIGTERM (or SIGINT) and up to `grace` for a clean exit; the exit status (143: it did not
+  // handle the signal, 137: it had to be killed).
+  int stop(std::chrono::milliseconds grace = 10s, int signal = SIGTERM) {
+    if (!child_) return -1;
+    if (signal == SIGTERM) {
+      auto status = child_->terminate(grace);
+      return status ? *status : -1;
+    }
+    if (child_->running()) ::kill(child_->pid(), signal);
+    if (auto status = child_->wait(grace)) return *status;
+    auto status = child_->terminate(1s);
+    return status ? *status : -1;
+  }
+  void kill() {
+    if (child_) child_->kill();
+  }
+  util::ChildProcess& child() { return *child_; }
+
+  // Throws the reason the gateway is gone, naming the missing command clearly.
+  [[noreturn]] void fail_exited(std::string_view waiting_for) {
+    auto status = child_->wait(0ms);
+    const std::string log_text = log();
+    if (log_text.find("not available yet") != std::string::npos)
+      throw std::runtime_error(
+          "`mmclaw gateway` is not available yet in this build (src/app/cmd_gateway.cpp): " + log_text);
+    throw std::runtime_error(fmt::format("the gateway exited (status {}) while waiting for {}; its log:\n{}",
+                                         status ? *status : -1, waiting_for, log_tail()));
+  }
+
+ private:
+  GatewayOptions options_;
+  test::TempDir dir_;
+  std::filesystem::path config_path_;
+  std::optional<util::ChildProcess> child_;
+  Clock::time_point started_at_{};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Answers: the bot's live posts carrying props.mmclaw_reply_to = the answered post's id.
+
+inline std::vector<json::object> answers_to(const Mmsim& sim, std::string_view channel_id,
+                                            std::string_view post_id) {
+  std::vector<json::object> out;
+  for (const auto& p : sim.posts(channel_id)) {
+    const auto& post = p.as_object();
+    if (field(post, "user_id") != kBotId || int_field(post, "delete_at") != 0) continue;
+    const auto* props = post.if_contains("props");
+    if (props == nullptr || !props->is_object()) continue;
+    if (const auto* reply_to = props->as_object().if_contains("mmclaw_reply_to");
+        reply_to != nullptr && str(*reply_to) == post_id)
+      out.push_back(post);
+  }
+  return out;
+}
+
+inline std::string describe(const std::vector<json::object>& posts) {
+  std::string out;
+  for (const auto& p : posts) out += "\n  " + json::serialize(p);
+  return out.empty() ? " (none)" : out;
+}
+
+// Waits until `post` has an answer with the final text `echo: <message>`, then watches `settle`
+// longer for a second one. Checks the answer's channel, root and text; returns it.
+inline json::object expect_one_answer(const Mmsim& sim, const json::object& post,
+                                      std::chrono::milliseconds timeout = 15s,
+                                      std::chrono::milliseconds settle = 700ms) {
+  const std::string channel = field(post, "channel_id");
+  const std::string id = field(post, "id");
+  const std::string expected = "echo: " + field(post, "message");
+  std::vector<json::object> found;
+  const bool answered = poll_until(
+      [&] {
+        found = answers_to(sim, channel, id);
+        return std::any_of(found.begin(), found.end(),
+                           [&](const json::object& a) { return field(a, "message") == expected; });
+      },
+      timeout);
+  if (!answered)
+    throw std::runtime_error(
+        fmt::format("post {} (\"{}\") was not answered with \"{}\" within {} ms; answers:{}", id,
+                    field(post, "message"), expected, timeout.count(), describe(found)));
+  std::this_thread::sleep_for(settle);
+  found = answers_to(sim, channel, id);
+  if (found.size() != 1)
+    throw std::runtime_error(
+        fmt::format("post {} was answered {} times:{}", id, found.size(), describe(found)));
+  const json::object& answer = found.front();
+  if (field(answer, "message") != expected || field(answer, "channel_id") != channel ||
+      field(answer, "root_id") != field(post, "root_id"))
+    throw std::runtime_error(fmt::format("the answer to post {} (root \"{}\") is wrong:{}", id,
+                                         field(post, "root_id"), describe(found)));
+  return answer;
+}
+
+// What the gateway's exit status means, for messages.
+inline std::string exit_text(int status) {
+  if (status > 128) return fmt::format("{} (killed by signal {})", status, status - 128);
+  return std::to_string(status);
+}
+
+}  // namespace mmclaw::e2e

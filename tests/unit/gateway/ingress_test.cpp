@@ -1,0 +1,103 @@
+#include "gateway/ingress.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mmclaw::gateway {
+namespace {
+
+using mattermost::ChannelType;
+
+const BotIdentity kBot{"botid000000000000000000001", "mmclaw"};
+
+mattermost::Post post(std::string message, std::string user = "alice00000000000000000000a") {
+  mattermost::Post p;
+  p.id = "post00000000000000000000001";
+  p.user_id = std::move(user);
+  p.channel_id = "chan00000000000000000000001";
+  p.message = std::move(message);
+  p.create_at = 1000;
+  p.update_at = 1000;
+  return p;
+}
+
+std::optional<DropReason> screen(const mattermost::Post& p, std::optional<ChannelType> type) {
+  return screen_post(InboundPost{&p, type}, kBot);
+}
+
+TEST(ScreenPost, DirectAndGroupMessagesAreAnsweredWithoutMention) {
+  EXPECT_EQ(screen(post("hello"), ChannelType::direct), std::nullopt);
+  EXPECT_EQ(screen(post("hello"), ChannelType::group), std::nullopt);
+}
+
+TEST(ScreenPost, ChannelPostsNeedAMention) {
+  EXPECT_EQ(screen(post("hello"), ChannelType::open), DropReason::not_mentioned);
+  EXPECT_EQ(screen(post("hello"), ChannelType::private_team), DropReason::not_mentioned);
+  EXPECT_EQ(screen(post("@mmclaw hello"), ChannelType::open), std::nullopt);
+  EXPECT_EQ(screen(post("hi @MMClaw"), ChannelType::private_team), std::nullopt);
+}
+
+TEST(ScreenPost, FiltersComeBeforeTheChannelRule) {
+  EXPECT_EQ(screen(post("@mmclaw hi", kBot.id), ChannelType::direct), DropReason::own_post);
+  auto system = post("alice joined");
+  system.type = "system_join_channel";
+  EXPECT_EQ(screen(system, ChannelType::direct), DropReason::system_post);
+  auto deleted = post("hi");
+  deleted.delete_at = 2000;
+  EXPECT_EQ(screen(deleted, ChannelType::direct), DropReason::deleted);
+  EXPECT_EQ(screen(post("  \n"), ChannelType::direct), DropReason::empty);
+  EXPECT_EQ(screen(post("hi"), std::nullopt), DropReason::unknown_channel);
+}
+
+TEST(ScreenPost, APostWithOnlyFilesIsNotEmpty) {
+  auto files = post("");
+  files.file_ids = {"file0000000000000000000001"};
+  EXPECT_EQ(screen(files, ChannelType::direct), std::nullopt);
+}
+
+TEST(ScreenPost, ReasonCodesAreStable) {
+  EXPECT_EQ(to_string(DropReason::own_post), "own_post");
+  EXPECT_EQ(to_string(DropReason::not_mentioned), "not_mentioned");
+  EXPECT_EQ(to_string(DropReason::unknown_channel), "unknown_channel");
+}
+
+struct MentionCase {
+  const char* text;
+  bool mentions;
+};
+
+class MentionsUsername : public ::testing::TestWithParam<MentionCase> {};
+
+TEST_P(MentionsUsername, FollowsTheReferenceBoundaries) {
+  EXPECT_EQ(mentions_username(GetParam().text, "bot"), GetParam().mentions) << GetParam().text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, MentionsUsername,
+                         ::testing::Values(MentionCase{"@bot", true}, MentionCase{"@bot hi", true},
+                                           MentionCase{"hi @bot", true}, MentionCase{"@bot,", true},
+                                           MentionCase{"@bot.", true}, MentionCase{"@bot:", true},
+                                           MentionCase{"@bot: hi", true}, MentionCase{"(@bot)", true},
+                                           MentionCase{"@BOT", true}, MentionCase{"@bot-", true},
+                                           MentionCase{"@botx", false}, MentionCase{"@bot.name", false},
+                                           MentionCase{"@bot-name", false}, MentionCase{"@bot_", false},
+                                           MentionCase{"bob@bot", false}, MentionCase{"_@bot", false},
+                                           MentionCase{"`@bot`", false}, MentionCase{"``x @bot``", false},
+                                           MentionCase{"```\n@bot\n```", false},
+                                           MentionCase{"```\ncode\n```\n@bot", true},
+                                           MentionCase{"`unclosed @bot", true}, MentionCase{"bot", false},
+                                           MentionCase{"@", false}, MentionCase{"", false}));
+
+TEST(IngressRecord, KeepsIdsAndTimes) {
+  auto p = post("hi");
+  p.root_id = "root00000000000000000000001";
+  p.update_at = 0;
+  const auto record = ingress_record("default", p);
+  EXPECT_EQ(record.account_id, "default");
+  EXPECT_EQ(record.post_id, p.id);
+  EXPECT_EQ(record.channel_id, p.channel_id);
+  EXPECT_EQ(record.root_id, p.root_id);
+  EXPECT_EQ(record.create_at, 1000);
+  EXPECT_EQ(record.update_at, 1000);  // falls back to create_at
+}
+
+}  // namespace
+}  // namespace mmclaw::gateway
