@@ -20,6 +20,7 @@
 #include "net/proxy.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace mmclaw::app {
 
@@ -143,7 +144,9 @@ int run_gateway(const GlobalOptions& global) {
   std::unique_ptr<asio::ssl::context> tls;
   asio::io_context io(1);
   try {
-    tls = make_tls_context();
+    // The system CA store is only loaded when an account needs it (wss://).
+    if (std::ranges::any_of(accounts, [](const auto* a) { return util::starts_with_icase(a->base_url, "https:"); }))
+      tls = make_tls_context();
     for (const auto* account : accounts) {
       net::HttpClientOptions options;
       options.proxy = *proxy;

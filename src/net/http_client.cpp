@@ -199,11 +199,19 @@ std::optional<std::string_view> HttpClientResponse::header(std::string_view name
 }
 
 struct HttpClient::Impl {
-  Impl(asio::io_context& io, HttpClientOptions opts) : io_(io), options_(std::move(opts)), tls_(make_tls()) {}
+  Impl(asio::io_context& io, HttpClientOptions opts) : io_(io), options_(std::move(opts)) {
+    // Loading the system CA store costs tens of milliseconds, so a client that only speaks plain
+    // http never pays it; extra CAs are loaded at once, so that a bad one refuses the start.
+    if (!options_.tls.extra_ca_file.empty() || !options_.tls.extra_ca_pem.empty()) tls_.emplace(make_tls());
+  }
 
   asio::io_context& io_;
   HttpClientOptions options_;
-  ssl::context tls_;
+  std::optional<ssl::context> tls_;  // built on the first https request
+  ssl::context& tls() {
+    if (!tls_) tls_.emplace(make_tls());
+    return *tls_;
+  }
   std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle_;
   HttpClientStats stats_;
 
@@ -353,7 +361,7 @@ struct HttpClient::Impl {
     }
 
     if (target.tls) {
-      conn->secure = std::make_unique<ssl::stream<beast::tcp_stream>>(std::move(*conn->plain), tls_);
+      conn->secure = std::make_unique<ssl::stream<beast::tcp_stream>>(std::move(*conn->plain), tls());
       conn->plain.reset();
       if (!util::IpAddress::parse(target.host))
         SSL_ctrl(conn->secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,

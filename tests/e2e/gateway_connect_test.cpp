@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "gateway_support.hpp"
@@ -19,7 +20,9 @@ class GatewayE2e : public ::testing::Test {
  protected:
   void SetUp() override { sim_ = std::make_unique<Mmsim>(); }
   void TearDown() override {
-    if (HasFailure() && gateway_) std::cerr << "--- the gateway's log ---\n" << gateway_->log_tail() << "\n";
+    // MMCLAW_E2E_SHOW_LOG=1 shows the log of passing tests too.
+    if ((HasFailure() || std::getenv("MMCLAW_E2E_SHOW_LOG") != nullptr) && gateway_)
+      std::cerr << "--- the gateway's log ---\n" << gateway_->log_tail() << "\n";
     gateway_.reset();  // stops the gateway before mmsim goes
     sim_.reset();
   }
@@ -140,15 +143,24 @@ TEST_F(GatewayE2e, AnswersPostsMadeDuringAServerRestartOnceAndInOrder) {
   const auto before = sim_->newest_bot_socket();
   sim_->control("/_control/restart", json::object{});
   std::vector<json::object> posts;
-  for (int i = 1; i <= 5; ++i) posts.push_back(dm(fmt::format("during the restart {}", i)));
+  for (int i = 1; i <= 5; ++i) {
+    posts.push_back(dm(fmt::format("during the restart {}", i)));
+    // Distinct create_at values: posts of the same millisecond have no order to keep.
+    std::this_thread::sleep_for(3ms);
+  }
   wait_reconnected(before);
   std::vector<std::int64_t> answered_at;
   for (const auto& post : posts) {
     SCOPED_TRACE(field(post, "message"));
     answered_at.push_back(int_field(expect_one_answer(*sim_, post, 15s, 200ms), "create_at"));
   }
+  std::string table;
+  for (std::size_t i = 0; i < posts.size(); ++i)
+    table += fmt::format("\n  post {} created {} answered {}", field(posts[i], "id"),
+                         int_field(posts[i], "create_at"), answered_at[i]);
   for (std::size_t i = 1; i < answered_at.size(); ++i)
-    EXPECT_LE(answered_at[i - 1], answered_at[i]) << "answer " << i << " came before answer " << i - 1;
+    EXPECT_LE(answered_at[i - 1], answered_at[i])
+        << "answer " << i << " came before answer " << i - 1 << table;
   std::this_thread::sleep_for(800ms);
   for (const auto& post : posts)
     EXPECT_EQ(answers_to(*sim_, kAliceDm, field(post, "id")).size(), 1u) << field(post, "message");
@@ -174,12 +186,15 @@ TEST_F(GatewayE2e, AnswersOnceAfterBeingKilledBeforeItsAnswerWasPosted) {
 TEST_F(GatewayE2e, AnInvalidTokenIsReportedAndRetriedSlowly) {
   GatewayOptions options;
   options.bot_token = "wrongtoken0000000000000001";
+  // The slow retry rate of a rejected token is the reconnect cap: 2 s here, against a fast backoff
+  // that would start at 100 ms, so the two are easy to tell apart in a 3 s window.
+  options.reconnect_max_delay_ms = 2000;
   auto& gateway = start(options, /*wait_ready=*/false);
   gateway.wait_log("mattermost: API auth failed:");
   const auto first = sim_->count_calls("GET", "/api/v4/users/me");
   std::this_thread::sleep_for(3s);
   const auto later = sim_->count_calls("GET", "/api/v4/users/me");
-  EXPECT_LE(later - first, 3u) << "GET /users/me is retried slowly after a rejected token";
+  EXPECT_LE(later - first, 3u) << "GET /users/me is retried slowly (every ~2 s) after a rejected token";
   EXPECT_TRUE(gateway.running()) << "a rejected token is not a reason to exit";
   EXPECT_EQ(sim_->newest_bot_socket(), 0);
   EXPECT_EQ(gateway.count_log("wrongtoken"), 0u) << "the token never reaches the log";

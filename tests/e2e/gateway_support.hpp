@@ -211,7 +211,8 @@ class Mmsim {
 // ---------------------------------------------------------------------------------------------
 struct GatewayOptions {
   std::string bot_token{kBotToken};
-  bool short_timers = true;  // the e2e timers; false keeps mmclaw's defaults (the benchmark)
+  bool short_timers = true;          // the e2e timers; false keeps mmclaw's defaults (the benchmark)
+  int reconnect_max_delay_ms = 500;  // with short_timers; also the slow retry rate of a rejected token
   bool use_websocket = true;
   std::string mattermost_extra;          // JSON5 members added to channels.mattermost, e.g. `groups: {...},`
   std::vector<std::string> global_args;  // before the command, e.g. {"--log-level", "debug"}
@@ -232,13 +233,14 @@ class Gateway {
 
   // The config's text: what the tests and the benchmark run with.
   [[nodiscard]] std::string config_text(const Mmsim& sim) const {
-    const std::string timers = options_.short_timers ? R"(
-    monitor: {
+    const std::string timers = options_.short_timers ? fmt::format(R"(
+    monitor: {{
       connectTimeoutMs: 2000, authTimeoutMs: 2000, pingIntervalMs: 300, pongTimeoutMs: 300,
       readIdleMs: 2000, healthCheckIntervalMs: 300, reconnectInitialDelayMs: 100,
-      reconnectMaxDelayMs: 500, pollIntervalMs: 200,
-    },)"
-                                                     : "";
+      reconnectMaxDelayMs: {}, pollIntervalMs: 200,
+    }},)",
+                                                                   options_.reconnect_max_delay_ms)
+                                                     : std::string();
     return fmt::format(R"({{
   // Written by tests/e2e/gateway_support.hpp.
   channels: {{
