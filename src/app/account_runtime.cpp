@@ -421,9 +421,35 @@ struct AccountRuntime::Impl {
   }
 
   // --- catch-up and polling ----------------------------------------------------------------------
+  // The cursors a sweep starts from are read when the sweep is asked for, not when it runs: the
+  // monitor asks right after a new hello, before the new socket's events, and a live post of the
+  // new socket must not move a cursor past the posts the outage hid.
+  using CursorSnapshot = std::map<std::string, std::optional<std::int64_t>, std::less<>>;
+
+  // Merges the store's cursors into `into`, keeping the earlier one per channel.
+  bool snapshot_cursors(CursorSnapshot& into) {
+    auto cursors = store_.cursors(account_.id);
+    if (!cursors) {
+      log(log::Level::error, "catch-up: cannot read the cursors: {}", cursors.error().message);
+      return false;
+    }
+    for (const auto& cursor : *cursors) merge_cursor(into, cursor.channel_id, cursor.max_update_at);
+    return true;
+  }
+
+  static void merge_cursor(CursorSnapshot& into, const std::string& channel, std::optional<std::int64_t> cursor) {
+    auto [it, inserted] = into.try_emplace(channel, cursor);
+    if (!inserted && it->second && (!cursor || *cursor < *it->second)) it->second = cursor;
+  }
+
   void request_sweep(std::string reason) {
     if (snapshot_->mmclaw.catch_up_max_age_minutes == 0 && account_.transport == config::Transport::websocket) {
       log(log::Level::info, "catch-up ({}) skipped: mmclaw.catchUp.maxAgeMinutes is 0", reason);
+      return;
+    }
+    if (!pending_cursors_) pending_cursors_.emplace();
+    if (!snapshot_cursors(*pending_cursors_)) {
+      spawn(retry_sweep_later(), "catch-up retry");
       return;
     }
     if (sweeping_) {
@@ -443,15 +469,23 @@ struct AccountRuntime::Impl {
     bool ok = true;
     do {
       sweep_again_ = false;
-      ok = co_await sweep_once(reason);
+      CursorSnapshot cursors = pending_cursors_ ? std::move(*pending_cursors_) : CursorSnapshot{};
+      pending_cursors_.reset();
+      ok = co_await sweep_once(reason, cursors);
+      if (!ok) {
+        // Tried again from the same starting points.
+        if (!pending_cursors_) pending_cursors_.emplace();
+        for (const auto& [channel, cursor] : cursors) merge_cursor(*pending_cursors_, channel, cursor);
+      }
     } while (sweep_again_ && !stopping_);
     sweeping_ = false;
     if (!ok && !stopping_ && account_.transport == config::Transport::websocket)
       spawn(retry_sweep_later(), "catch-up retry");
   }
 
-  // False when the sweep could not finish (it is tried again).
-  asio::awaitable<bool> sweep_once(const std::string& reason) {
+  // Fetches and records the new posts of every channel of the bot, each from its cursor in
+  // `cursors` (a channel missing there has none). False when the sweep could not finish.
+  asio::awaitable<bool> sweep_once(const std::string& reason, const CursorSnapshot& cursors) {
     if (bot_.id.empty()) co_return false;
     ++status_.counters.sweeps;
     auto channels = co_await api_.get_user_channels(bot_.id);
@@ -468,14 +502,9 @@ struct AccountRuntime::Impl {
     for (const auto& channel : *channels) {
       if (stopping_) co_return false;
       if (channel.delete_at != 0) continue;
-      auto cursor = store_.channel_cursor(account_.id, channel.id);
-      if (!cursor) {
-        log(log::Level::error, "catch-up: cannot read the cursor of channel {}: {}", channel.id,
-            cursor.error().message);
-        complete = false;
-        continue;
-      }
-      auto window = gateway::sweep_window(*cursor, baseline_ms_, now_ms(), max_age);
+      const auto known = cursors.find(channel.id);
+      const auto cursor = known == cursors.end() ? std::nullopt : known->second;
+      auto window = gateway::sweep_window(cursor, baseline_ms_, now_ms(), max_age);
       std::int64_t channel_recorded = 0;
       bool channel_ok = true;
       for (int page_no = 0; page_no < kMaxPagesPerChannel; ++page_no) {
@@ -548,9 +577,10 @@ struct AccountRuntime::Impl {
     spawn(diagnose_membership(), "membership check");
     bool first = true;
     while (!stopping_) {
-      if (!sweeping_) {
+      CursorSnapshot cursors;
+      if (!sweeping_ && snapshot_cursors(cursors)) {
         sweeping_ = true;
-        const bool ok = co_await sweep_once(first ? "startup" : "poll");
+        const bool ok = co_await sweep_once(first ? "startup" : "poll", cursors);
         sweeping_ = false;
         if (ok) first = false;
         monitor.last_error = ok ? std::nullopt : std::optional<std::string>("poll failed");
@@ -618,6 +648,7 @@ struct AccountRuntime::Impl {
   std::map<std::string, Lane, std::less<>> lanes_;
   bool sweeping_ = false;
   bool sweep_again_ = false;
+  std::optional<CursorSnapshot> pending_cursors_;  // the starting points of the next sweep
   bool stopping_ = false;
   int tasks_ = 0;
 

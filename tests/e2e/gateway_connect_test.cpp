@@ -166,6 +166,26 @@ TEST_F(GatewayE2e, AnswersPostsMadeDuringAServerRestartOnceAndInOrder) {
     EXPECT_EQ(answers_to(*sim_, kAliceDm, field(post, "id")).size(), 1u) << field(post, "message");
 }
 
+// 7b: the catch-up starts from the cursors as they were at the new hello. A live post of the new
+// socket, answered while the catch-up is still listing channels, must not move the channel's
+// cursor past the post the outage hid.
+TEST_F(GatewayE2e, ALivePostAfterTheReconnectDoesNotHideThePostsOfTheOutage) {
+  start();
+  const auto before = sim_->newest_bot_socket();
+  sim_->control("/_control/restart", json::object{});
+  const auto hidden = dm("posted while the server restarted");
+  std::this_thread::sleep_for(3ms);
+  // The catch-up's first call (the bot's channels) is held back, so the live post comes first.
+  sim_->fault(json::object{{"action", "delay"},
+                           {"method", "GET"},
+                           {"path", "/api/v4/users/*/channels"},
+                           {"ms", 1500},
+                           {"count", 1}});
+  wait_reconnected(before);
+  expect_one_answer(*sim_, dm("posted right after the reconnect"));
+  expect_one_answer(*sim_, hidden, 15s, 500ms);
+}
+
 // 8
 TEST_F(GatewayE2e, AnswersOnceAfterBeingKilledBeforeItsAnswerWasPosted) {
   auto& gateway = start();
