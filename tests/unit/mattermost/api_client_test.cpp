@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -320,9 +321,14 @@ TEST_F(ApiClientTest, CreateDirectChannel) {
 }
 
 TEST_F(ApiClientTest, ChannelPostsInEachMode) {
+  // Distinct create_at values, so that the server's order does not depend on id tie-breaks.
   const Post p1 = create("first");
+  std::this_thread::sleep_for(5ms);
   const Post p2 = create("second");
+  std::this_thread::sleep_for(5ms);
   const Post p3 = create("third");
+  ASSERT_LT(p1.create_at, p2.create_at);
+  ASSERT_LT(p2.create_at, p3.create_at);
 
   PostsQuery page;
   page.per_page = 2;
@@ -469,8 +475,8 @@ TEST_F(ApiClientTest, UploadDownloadAndInfo) {
   EXPECT_EQ(uploaded->post_id, "");
 
   bool listed = false;
-  for (const auto& file : control("GET", "/_control/files").as_array())
-    listed = listed || file.at("id").as_string() == uploaded->id;
+  const json::value files = control("GET", "/_control/files");
+  for (const auto& file : files.as_array()) listed = listed || file.at("id").as_string() == uploaded->id;
   EXPECT_TRUE(listed);
 
   auto downloaded = run(api_->download_file(uploaded->id));
@@ -530,8 +536,9 @@ TEST_F(ApiClientTest, AddAndRemoveReactions) {
   ASSERT_TRUE(removed) << removed.error().error.message;
   auto removed_plus = run(api_->remove_reaction(std::string(kBotId), post.id, "+1"));
   ASSERT_TRUE(removed_plus) << removed_plus.error().error.message;
-  EXPECT_EQ(calls().back().at("path").as_string(),
-            "/api/v4/users/" + std::string(kBotId) + "/posts/" + post.id + "/reactions/+1");
+  // The emoji name is one encoded path segment (the server decodes it back to "+1").
+  EXPECT_EQ(std::string(calls().back().at("path").as_string()),
+            "/api/v4/users/" + std::string(kBotId) + "/posts/" + post.id + "/reactions/%2B1");
 
   reactions = control("GET", "/_control/reactions?post_id=" + post.id).as_array();
   ASSERT_EQ(reactions.size(), 2u);
