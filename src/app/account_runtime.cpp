@@ -392,6 +392,10 @@ struct AccountRuntime::Impl {
         record_answered(job, "receipt-lost");
         co_return AnswerStep{true, std::nullopt};
       }
+      // A transport failure (a timeout, a dropped connection) may come after the server created
+      // the post: the retry looks for a reply tagged with this post before it sends another.
+      if (created.error().error.kind == ErrorKind::transient && !created.error().has_response())
+        job.may_have_answer = true;
       co_return AnswerStep{false, created.error()};
     }
     record_answered(job, created->id);
