@@ -41,20 +41,6 @@ Malformed malformed(MalformedReason reason, std::string_view detail) {
   return m;
 }
 
-std::string_view kind_name(json::kind kind) {
-  switch (kind) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "bool";
-    case json::kind::int64:
-    case json::kind::uint64: return "integer";
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
-  }
-  return "unknown";
-}
-
 bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
@@ -65,91 +51,14 @@ json::value parse_json(std::string_view text, boost::system::error_code& ec) {
   return json::parse(text, ec, json::storage_ptr(), options);
 }
 
-// Reads typed fields of one JSON object. Absent and null fields keep their defaults; the first
-// field of the wrong type is remembered as a Malformed(bad_field_type) naming "<where>.<key>".
-class Fields {
- public:
-  Fields(const json::object& object, std::string_view where) : object_(object), where_(where) {}
-
-  [[nodiscard]] const json::value* find(std::string_view key) const {
-    const json::value* value = object_.if_contains(key);
-    return value != nullptr && !value->is_null() ? value : nullptr;
-  }
-
-  std::string text(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return {};
-    if (!value->is_string()) return wrong_type(key, "string", *value), std::string();
-    return std::string(value->get_string());
-  }
-
-  std::int64_t integer(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return 0;
-    if (value->is_int64()) return value->get_int64();
-    if (value->is_uint64() && value->get_uint64() <= std::numeric_limits<std::int64_t>::max()) {
-      return static_cast<std::int64_t>(value->get_uint64());
-    }
-    wrong_type(key, "int64", *value);
-    return 0;
-  }
-
-  std::optional<std::int64_t> optional_integer(std::string_view key) {
-    if (find(key) == nullptr) return std::nullopt;
-    const std::int64_t result = integer(key);
-    return failed() ? std::nullopt : std::optional<std::int64_t>(result);
-  }
-
-  bool boolean(std::string_view key, bool fallback) {
-    const json::value* value = find(key);
-    if (value == nullptr) return fallback;
-    if (!value->is_bool()) return wrong_type(key, "bool", *value), fallback;
-    return value->get_bool();
-  }
-
-  // A flag the server sends as the string "true" (posted.data.image); a bool is accepted too.
-  bool string_flag(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return false;
-    if (value->is_bool()) return value->get_bool();
-    if (!value->is_string()) return wrong_type(key, "string", *value), false;
-    return value->get_string() == "true";
-  }
-
-  std::vector<std::string> strings(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return {};
-    if (!value->is_array()) return wrong_type(key, "array", *value), std::vector<std::string>();
-    std::vector<std::string> out;
-    out.reserve(value->get_array().size());
-    for (const json::value& item : value->get_array()) {
-      if (!item.is_string()) return wrong_type(key, "array of strings", item), std::vector<std::string>();
-      out.emplace_back(item.get_string());
-    }
-    return out;
-  }
-
-  json::object object(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return {};
-    if (!value->is_object()) return wrong_type(key, "object", *value), json::object();
-    return value->get_object();
-  }
-
-  [[nodiscard]] bool failed() const { return error_.has_value(); }
-  Malformed take_error() { return std::move(*error_); }
-
- private:
-  void wrong_type(std::string_view key, std::string_view expected, const json::value& got) {
-    if (error_) return;
-    error_ = malformed(MalformedReason::bad_field_type, fmt::format("{}.{}: expected {}, got {}", where_, key,
-                                                                    expected, kind_name(got.kind())));
-  }
-
-  const json::object& object_;
-  std::string_view where_;
-  std::optional<Malformed> error_;
-};
+// A wrong field type found by JsonFields, as "<object>.<key>: expected <type>, got <kind>".
+Malformed field_malformed(FieldTypeError error) {
+  Malformed m = malformed(MalformedReason::bad_field_type,
+                          fmt::format("{}.{}: expected {}, got {}", error.object, error.key,
+                                      to_string(error.expected), json_kind_name(error.actual)));
+  m.field = std::move(error);
+  return m;
+}
 
 // Mattermost double-encodes some fields (§1.5): `data.post` is a string holding JSON. The decoded
 // form is accepted as well. `field` names the field in details ("data.post").
@@ -157,9 +66,9 @@ std::expected<json::value, Malformed> embedded_json(const json::value& value, st
                                                     json::kind want, MalformedReason bad) {
   if (value.kind() == want) return value;
   if (!value.is_string()) {
-    return std::unexpected(malformed(
-        MalformedReason::bad_field_type,
-        fmt::format("{}: expected string or {}, got {}", field, kind_name(want), kind_name(value.kind()))));
+    return std::unexpected(malformed(MalformedReason::bad_field_type,
+                                     fmt::format("{}: expected string or {}, got {}", field,
+                                                 json_kind_name(want), json_kind_name(value.kind()))));
   }
   boost::system::error_code ec;
   json::value decoded = parse_json(value.get_string(), ec);
@@ -168,8 +77,8 @@ std::expected<json::value, Malformed> embedded_json(const json::value& value, st
         malformed(bad, fmt::format("{}: invalid JSON inside the string ({})", field, ec.message())));
   }
   if (decoded.kind() != want) {
-    return std::unexpected(malformed(
-        bad, fmt::format("{}: expected JSON {}, got {}", field, kind_name(want), kind_name(decoded.kind()))));
+    return std::unexpected(malformed(bad, fmt::format("{}: expected JSON {}, got {}", field,
+                                                      json_kind_name(want), json_kind_name(decoded.kind()))));
   }
   return decoded;
 }
@@ -186,8 +95,8 @@ std::expected<std::vector<std::string>, Malformed> embedded_ids(const json::obje
   ids.reserve(decoded->get_array().size());
   for (const json::value& item : decoded->get_array()) {
     if (!item.is_string()) {
-      return std::unexpected(malformed(
-          bad, fmt::format("{}: expected an array of strings, found {}", field, kind_name(item.kind()))));
+      return std::unexpected(malformed(bad, fmt::format("{}: expected an array of strings, found {}", field,
+                                                        json_kind_name(item.kind()))));
     }
     ids.emplace_back(item.get_string());
   }
@@ -200,9 +109,9 @@ std::expected<Broadcast, Malformed> read_broadcast(const json::object& envelope)
   if (!value->is_object()) {
     return std::unexpected(
         malformed(MalformedReason::bad_field_type,
-                  fmt::format("broadcast: expected object, got {}", kind_name(value->kind()))));
+                  fmt::format("broadcast: expected object, got {}", json_kind_name(value->kind()))));
   }
-  Fields fields(value->get_object(), "broadcast");
+  JsonFields fields(value->get_object(), "broadcast");
   Broadcast b;
   const json::object omit = fields.object("omit_users");
   for (const auto& entry : omit) b.omit_users.emplace_back(entry.key());
@@ -213,7 +122,7 @@ std::expected<Broadcast, Malformed> read_broadcast(const json::object& envelope)
   b.omit_connection_id = fields.text("omit_connection_id");
   b.contains_sanitized_data = fields.boolean("contains_sanitized_data", false);
   b.contains_sensitive_data = fields.boolean("contains_sensitive_data", false);
-  if (fields.failed()) return std::unexpected(fields.take_error());
+  if (fields.failed()) return std::unexpected(field_malformed(fields.take_error()));
   return b;
 }
 
@@ -237,9 +146,9 @@ std::expected<PostPart, Malformed> read_post_part(const json::object& data, cons
   if (is_blank(post->user_id)) {
     return std::unexpected(malformed(MalformedReason::missing_user_id, "post.user_id is blank"));
   }
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   std::string data_channel = fields.text("channel_id");
-  if (fields.failed()) return std::unexpected(fields.take_error());
+  if (fields.failed()) return std::unexpected(field_malformed(fields.take_error()));
 
   PostPart part{std::move(*post), ChannelIdSource::post};
   if (is_blank(part.post.channel_id)) {
@@ -269,7 +178,7 @@ DecodeResult decode_posted(const json::object& data, Envelope envelope) {
   PostedEvent e;
   e.post = std::move(part->post);
   e.channel_id_source = part->source;
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   e.channel_type_code = fields.text("channel_type");
   e.channel_type = channel_type_from_code(e.channel_type_code);
   e.channel_name = fields.text("channel_name");
@@ -279,7 +188,7 @@ DecodeResult decode_posted(const json::object& data, Envelope envelope) {
   e.set_online = fields.boolean("set_online", true);
   const bool image = fields.string_flag("image");
   const bool other_file = fields.string_flag("otherFile");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.has_files = image || other_file || !e.post.file_ids.empty();
   auto mentions = embedded_ids(data, "mentions", MalformedReason::bad_mentions_json);
   if (!mentions) return std::move(mentions.error());
@@ -300,9 +209,9 @@ DecodeResult decode_post_change(const json::object& data, Envelope envelope) {
   e.post = std::move(part->post);
   e.channel_id_source = part->source;
   if constexpr (std::is_same_v<T, PostDeleted>) {
-    Fields fields(data, "data");
+    JsonFields fields(data, "data");
     e.delete_by = fields.text("delete_by");
-    if (fields.failed()) return fields.take_error();
+    if (fields.failed()) return field_malformed(fields.take_error());
   }
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
@@ -325,9 +234,9 @@ DecodeResult decode_reaction(const json::object& data, Envelope envelope, bool a
   if (is_blank(reaction->emoji_name)) {
     return malformed(MalformedReason::missing_emoji_name, "reaction.emoji_name is blank");
   }
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   std::string data_channel = fields.text("channel_id");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
 
   ReactionEvent e;
   e.added = added;
@@ -351,23 +260,23 @@ DecodeResult decode_reaction(const json::object& data, Envelope envelope, bool a
 }
 
 DecodeResult decode_hello(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   Hello e;
   e.connection_id = fields.text("connection_id");
   e.server_version = fields.text("server_version");
   e.server_hostname = fields.text("server_hostname");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
   return e;
 }
 
 DecodeResult decode_typing(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   Typing e;
   e.user_id = fields.text("user_id");
   e.parent_id = fields.text("parent_id");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.channel_id = envelope.broadcast.channel_id;
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
@@ -375,11 +284,11 @@ DecodeResult decode_typing(const json::object& data, Envelope envelope) {
 }
 
 DecodeResult decode_user_added(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   UserAdded e;
   e.user_id = fields.text("user_id");
   e.team_id = fields.text("team_id");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.channel_id = envelope.broadcast.channel_id;
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
@@ -387,12 +296,12 @@ DecodeResult decode_user_added(const json::object& data, Envelope envelope) {
 }
 
 DecodeResult decode_user_removed(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   std::string user_id = fields.text("user_id");
   std::string channel_id = fields.text("channel_id");
   UserRemoved e;
   e.remover_id = fields.text("remover_id");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.to_removed_user = user_id.empty();
   e.user_id = e.to_removed_user ? envelope.broadcast.user_id : std::move(user_id);
   e.channel_id = channel_id.empty() ? envelope.broadcast.channel_id : std::move(channel_id);
@@ -402,11 +311,11 @@ DecodeResult decode_user_removed(const json::object& data, Envelope envelope) {
 }
 
 DecodeResult decode_direct_added(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   DirectAdded e;
   e.creator_id = fields.text("creator_id");
   e.teammate_id = fields.text("teammate_id");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.channel_id = envelope.broadcast.channel_id;
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
@@ -425,21 +334,21 @@ DecodeResult decode_group_added(const json::object& data, Envelope envelope) {
 }
 
 DecodeResult decode_channel_viewed(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   ChannelViewed e;
   e.channel_id = fields.text("channel_id");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
   return e;
 }
 
 DecodeResult decode_status_change(const json::object& data, Envelope envelope) {
-  Fields fields(data, "data");
+  JsonFields fields(data, "data");
   StatusChange e;
   e.user_id = fields.text("user_id");
   e.status = fields.text("status");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   e.seq = envelope.seq;
   e.broadcast = std::move(envelope.broadcast);
   return e;
@@ -449,7 +358,7 @@ DecodeResult decode_reply(const json::object& frame) {
   const json::value& status = frame.at("status");
   if (!status.is_string()) {
     return malformed(MalformedReason::bad_field_type,
-                     fmt::format("status: expected string, got {}", kind_name(status.kind())));
+                     fmt::format("status: expected string, got {}", json_kind_name(status.kind())));
   }
   Reply r;
   if (status.get_string() == "OK") {
@@ -457,29 +366,29 @@ DecodeResult decode_reply(const json::object& frame) {
   } else if (status.get_string() != "FAIL") {
     return malformed(MalformedReason::bad_status, "status is neither OK nor FAIL");
   }
-  Fields fields(frame, "reply");
+  JsonFields fields(frame, "reply");
   r.seq_reply = fields.optional_integer("seq_reply");
   r.data = fields.object("data");
   const json::object error = fields.object("error");
-  if (fields.failed()) return fields.take_error();
-  Fields error_fields(error, "error");
+  if (fields.failed()) return field_malformed(fields.take_error());
+  JsonFields error_fields(error, "error");
   r.error_id = error_fields.text("id");
   r.error_message = error_fields.text("message");
   r.error_status_code = error_fields.integer("status_code");
-  if (error_fields.failed()) return error_fields.take_error();
+  if (error_fields.failed()) return field_malformed(error_fields.take_error());
   return r;
 }
 
 DecodeResult decode_event(const json::object& frame, std::string_view name) {
-  Fields fields(frame, "envelope");
+  JsonFields fields(frame, "envelope");
   Envelope envelope;
   envelope.seq = fields.optional_integer("seq");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
   auto broadcast = read_broadcast(frame);
   if (!broadcast) return std::move(broadcast.error());
   envelope.broadcast = std::move(*broadcast);
   const json::object data = fields.object("data");
-  if (fields.failed()) return fields.take_error();
+  if (fields.failed()) return field_malformed(fields.take_error());
 
   if (name == "posted") return decode_posted(data, std::move(envelope));
   if (name == "post_edited") return decode_post_change<PostEdited>(data, std::move(envelope));
@@ -511,7 +420,7 @@ DecodeResult decode(std::string_view text, std::size_t max_frame_bytes) {
   if (ec) return malformed(MalformedReason::not_json, fmt::format("invalid JSON ({})", ec.message()));
   if (!root.is_object()) {
     return malformed(MalformedReason::not_object,
-                     fmt::format("top level is {}, not an object", kind_name(root.kind())));
+                     fmt::format("top level is {}, not an object", json_kind_name(root.kind())));
   }
   const json::object& frame = root.get_object();
   const json::value* event = frame.if_contains("event");
@@ -521,7 +430,7 @@ DecodeResult decode(std::string_view text, std::size_t max_frame_bytes) {
   }
   if (!event->is_string()) {
     return malformed(MalformedReason::bad_field_type,
-                     fmt::format("event: expected string, got {}", kind_name(event->kind())));
+                     fmt::format("event: expected string, got {}", json_kind_name(event->kind())));
   }
   const std::string_view name = event->get_string();
   if (is_blank(name)) return malformed(MalformedReason::bad_event_name, "event name is blank");
@@ -567,7 +476,7 @@ std::string_view to_string(MalformedReason reason) noexcept {
 }
 
 std::expected<Post, Malformed> post_from_json(const json::object& object) {
-  Fields fields(object, "post");
+  JsonFields fields(object, "post");
   Post p;
   p.id = fields.text("id");
   p.create_at = fields.integer("create_at");
@@ -584,12 +493,12 @@ std::expected<Post, Malformed> post_from_json(const json::object& object) {
   p.is_pinned = fields.boolean("is_pinned", false);
   p.pending_post_id = fields.text("pending_post_id");
   p.reply_count = fields.integer("reply_count");
-  if (fields.failed()) return std::unexpected(fields.take_error());
+  if (fields.failed()) return std::unexpected(field_malformed(fields.take_error()));
   return p;
 }
 
 std::expected<Reaction, Malformed> reaction_from_json(const json::object& object) {
-  Fields fields(object, "reaction");
+  JsonFields fields(object, "reaction");
   Reaction r;
   r.user_id = fields.text("user_id");
   r.post_id = fields.text("post_id");
@@ -598,7 +507,7 @@ std::expected<Reaction, Malformed> reaction_from_json(const json::object& object
   r.create_at = fields.integer("create_at");
   r.update_at = fields.integer("update_at");
   r.delete_at = fields.integer("delete_at");
-  if (fields.failed()) return std::unexpected(fields.take_error());
+  if (fields.failed()) return std::unexpected(field_malformed(fields.take_error()));
   return r;
 }
 

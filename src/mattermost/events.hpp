@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "mattermost/json_fields.hpp"
 #include "mattermost/types.hpp"
 
 namespace mmclaw::mattermost {
@@ -209,6 +210,9 @@ struct Malformed {
   std::string detail;
   std::string event;                // the envelope's event name when it was readable
   std::optional<std::int64_t> seq;  // when readable: the frame still counts for continuity
+  // For bad_field_type found while reading the fields of an object (detail
+  // "<object>.<key>: expected <type>, got <kind>"): the same facts as data.
+  std::optional<FieldTypeError> field;
 
   [[nodiscard]] std::string_view reason_code() const noexcept { return to_string(reason); }
 };

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <limits>
 #include <unordered_set>
 
 #include <boost/json/array.hpp>
@@ -10,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "mattermost/events.hpp"
+#include "mattermost/json_fields.hpp"
 
 namespace mmclaw::mattermost {
 
@@ -21,54 +21,20 @@ Error unreadable(std::string_view object, std::string_view what) {
   return Error::permanent(fmt::format("Mattermost API returned an unreadable {}: {}", object, what));
 }
 
-// Reads typed fields of one JSON object. Absent and null fields keep their defaults; the first
-// field of the wrong type is remembered, named with its object but never with its value (a body
-// may hold secrets such as a command token).
-class Fields {
- public:
-  Fields(const json::object& object, std::string_view name) : object_(object), name_(name) {}
-
-  std::string text(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return {};
-    if (!value->is_string()) return wrong(key, "a string"), std::string();
-    return std::string(value->get_string());
+// "<key> is not <a type>": names the object and the field, never the value (a body may hold
+// secrets such as a command token).
+Error unreadable(const FieldTypeError& error) {
+  std::string_view phrase = "of the expected type";
+  switch (error.expected) {
+    case FieldType::string: phrase = "a string"; break;
+    case FieldType::integer: phrase = "an integer"; break;
+    case FieldType::boolean: phrase = "a boolean"; break;
+    case FieldType::object: phrase = "an object"; break;
+    case FieldType::array: phrase = "an array"; break;
+    case FieldType::array_of_strings: phrase = "an array of strings"; break;
   }
-
-  std::int64_t integer(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return 0;
-    if (value->is_int64()) return value->get_int64();
-    if (value->is_uint64() && value->get_uint64() <= std::numeric_limits<std::int64_t>::max())
-      return static_cast<std::int64_t>(value->get_uint64());
-    wrong(key, "an integer");
-    return 0;
-  }
-
-  bool boolean(std::string_view key) {
-    const json::value* value = find(key);
-    if (value == nullptr) return false;
-    if (!value->is_bool()) return wrong(key, "a boolean"), false;
-    return value->get_bool();
-  }
-
-  [[nodiscard]] const json::value* find(std::string_view key) const {
-    const json::value* value = object_.if_contains(key);
-    return value != nullptr && !value->is_null() ? value : nullptr;
-  }
-
-  void wrong(std::string_view key, std::string_view type) {
-    if (!error_) error_ = unreadable(name_, fmt::format("{} is not {}", key, type));
-  }
-
-  [[nodiscard]] bool failed() const { return error_.has_value(); }
-  Error take_error() { return std::move(*error_); }
-
- private:
-  const json::object& object_;
-  std::string_view name_;
-  std::optional<Error> error_;
-};
+  return unreadable(error.object, fmt::format("{} is not {}", error.key, phrase));
+}
 
 Result<const json::object*> as_object(const json::value& v, std::string_view name) {
   if (!v.is_object()) return fail(unreadable(name, "the response is not an object"));
@@ -96,26 +62,11 @@ Result<std::vector<T>> list_from_json(const json::value& v, std::string_view nam
   return out;
 }
 
-// events.cpp names a bad field "post.<key>: expected <type>, got <kind>"; this says it the way the
-// other REST objects do.
+// post_from_json (events.cpp) reports a Malformed; a bad field is said the way the other REST
+// objects say it.
 Error post_error(const Malformed& malformed) {
-  std::string_view detail = malformed.detail;
-  const auto colon = detail.find(": expected ");
-  const auto comma = detail.find(", got ");
-  if (detail.starts_with("post.") && colon != std::string_view::npos && comma != std::string_view::npos &&
-      comma > colon) {
-    const std::string_view key = detail.substr(5, colon - 5);
-    const std::string_view type = detail.substr(colon + 11, comma - colon - 11);
-    std::string_view phrase = "of the expected type";
-    if (type == "string") phrase = "a string";
-    if (type == "int64") phrase = "an integer";
-    if (type == "bool") phrase = "a boolean";
-    if (type == "object") phrase = "an object";
-    if (type == "array") phrase = "an array";
-    if (type == "array of strings") phrase = "an array of strings";
-    return unreadable("post", fmt::format("{} is not {}", key, phrase));
-  }
-  return unreadable("post", detail.empty() ? std::string_view("bad field") : detail);
+  if (malformed.field) return unreadable(*malformed.field);
+  return unreadable("post", malformed.detail.empty() ? std::string_view("bad field") : malformed.detail);
 }
 
 }  // namespace
@@ -123,7 +74,7 @@ Error post_error(const Malformed& malformed) {
 Result<User> user_from_json(const boost::json::value& v) {
   auto object = as_object(v, "user");
   if (!object) return fail(std::move(object.error()));
-  Fields f(**object, "user");
+  JsonFields f(**object, "user");
   User u;
   u.id = f.text("id");
   u.username = f.text("username");
@@ -134,7 +85,7 @@ Result<User> user_from_json(const boost::json::value& v) {
   u.is_bot = f.boolean("is_bot");
   u.update_at = f.integer("update_at");
   u.delete_at = f.integer("delete_at");
-  if (f.failed()) return fail(f.take_error());
+  if (f.failed()) return fail(unreadable(f.take_error()));
   return u;
 }
 
@@ -145,7 +96,7 @@ Result<std::vector<User>> users_from_json(const boost::json::value& v) {
 Result<Channel> channel_from_json(const boost::json::value& v) {
   auto object = as_object(v, "channel");
   if (!object) return fail(std::move(object.error()));
-  Fields f(**object, "channel");
+  JsonFields f(**object, "channel");
   Channel c;
   c.id = f.text("id");
   c.type_code = f.text("type");
@@ -156,7 +107,7 @@ Result<Channel> channel_from_json(const boost::json::value& v) {
   c.update_at = f.integer("update_at");
   c.delete_at = f.integer("delete_at");
   c.last_post_at = f.integer("last_post_at");
-  if (f.failed()) return fail(f.take_error());
+  if (f.failed()) return fail(unreadable(f.take_error()));
   return c;
 }
 
@@ -167,12 +118,12 @@ Result<std::vector<Channel>> channels_from_json(const boost::json::value& v) {
 Result<Team> team_from_json(const boost::json::value& v) {
   auto object = as_object(v, "team");
   if (!object) return fail(std::move(object.error()));
-  Fields f(**object, "team");
+  JsonFields f(**object, "team");
   Team t;
   t.id = f.text("id");
   t.name = f.text("name");
   t.display_name = f.text("display_name");
-  if (f.failed()) return fail(f.take_error());
+  if (f.failed()) return fail(unreadable(f.take_error()));
   return t;
 }
 
@@ -184,13 +135,13 @@ Result<std::vector<TeamMember>> team_members_from_json(const boost::json::value&
   return list_from_json<TeamMember>(v, "team member", [](const json::value& item) -> Result<TeamMember> {
     auto object = as_object(item, "team member");
     if (!object) return fail(std::move(object.error()));
-    Fields f(**object, "team member");
+    JsonFields f(**object, "team member");
     TeamMember m;
     m.team_id = f.text("team_id");
     m.user_id = f.text("user_id");
     m.roles = f.text("roles");
     m.delete_at = f.integer("delete_at");
-    if (f.failed()) return fail(f.take_error());
+    if (f.failed()) return fail(unreadable(f.take_error()));
     return m;
   });
 }
@@ -207,12 +158,12 @@ Result<PostList> post_list_from_json(const boost::json::value& v) {
   constexpr std::string_view kName = "post list";
   auto object = as_object(v, kName);
   if (!object) return fail(std::move(object.error()));
-  Fields f(**object, kName);
+  JsonFields f(**object, kName);
   PostList list;
   list.next_post_id = f.text("next_post_id");
   list.prev_post_id = f.text("prev_post_id");
   list.has_next = f.boolean("has_next");
-  if (f.failed()) return fail(f.take_error());
+  if (f.failed()) return fail(unreadable(f.take_error()));
 
   const json::object* posts = nullptr;
   if (const json::value* value = f.find("posts")) {
@@ -253,7 +204,7 @@ Result<PostList> post_list_from_json(const boost::json::value& v) {
 Result<FileInfo> file_info_from_json(const boost::json::value& v) {
   auto object = as_object(v, "file info");
   if (!object) return fail(std::move(object.error()));
-  Fields f(**object, "file info");
+  JsonFields f(**object, "file info");
   FileInfo info;
   info.id = f.text("id");
   info.name = f.text("name");
@@ -262,7 +213,7 @@ Result<FileInfo> file_info_from_json(const boost::json::value& v) {
   info.size = f.integer("size");
   info.post_id = f.text("post_id");
   info.channel_id = f.text("channel_id");
-  if (f.failed()) return fail(f.take_error());
+  if (f.failed()) return fail(unreadable(f.take_error()));
   return info;
 }
 
@@ -279,7 +230,7 @@ Result<std::vector<FileInfo>> file_infos_from_upload_json(const boost::json::val
 Result<SlashCommand> slash_command_from_json(const boost::json::value& v) {
   auto object = as_object(v, "command");
   if (!object) return fail(std::move(object.error()));
-  Fields f(**object, "command");
+  JsonFields f(**object, "command");
   SlashCommand c;
   c.id = f.text("id");
   c.token = f.text("token");
@@ -296,7 +247,7 @@ Result<SlashCommand> slash_command_from_json(const boost::json::value& v) {
   c.icon_url = f.text("icon_url");
   c.auto_complete = f.boolean("auto_complete");
   c.delete_at = f.integer("delete_at");
-  if (f.failed()) return fail(f.take_error());
+  if (f.failed()) return fail(unreadable(f.take_error()));
   return c;
 }
 
