@@ -26,6 +26,7 @@
 #include <boost/json.hpp>
 
 #include "support/http_test_client.hpp"
+#include "support/mmsim_process.hpp"
 #include "support/temp_dir.hpp"
 #include "util/child_process.hpp"
 
@@ -35,17 +36,8 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-// The demo fixture (tools/mmsim/model/demo_fixture.json).
-inline constexpr std::string_view kBotToken = "mmclawbottoken000000000001";
-inline constexpr std::string_view kAliceToken = "alicetoken0000000000000001";
-inline constexpr std::string_view kBotId = "wj3drgzdpnf54rxf5d8qd3dqne";
-inline constexpr std::string_view kAliceId = "14j8umgczgrdp95w77zuxmxfu9";
-inline constexpr std::string_view kBobId = "ih1r84kij94nrwis97rft6rduh";
-inline constexpr std::string_view kTeam = "saqjfmjqqy9mo1yj4zwed73333";
-inline constexpr std::string_view kTownSquare = "g63dcrphk8idgyjgzbrpajosz6";  // O, the bot is a member
-inline constexpr std::string_view kDev = "889766ufjgio6kbpzjbufozksq";         // O, the bot is not a member
-inline constexpr std::string_view kOps = "r3kq9xw7mn1bczt5oefy8ja4dh";         // P, the bot is a member
-inline constexpr std::string_view kAliceDm = "iqcx3qc9sbbt6ocshszfqgq6ci";     // D, alice and the bot
+// The demo fixture's ids and tokens (kBotToken, kTownSquare, ...).
+using namespace test::mmsim_demo;
 
 inline constexpr std::string_view kReadyLine = "mattermost websocket authenticated";
 inline constexpr std::chrono::milliseconds kPoll = 50ms;
@@ -85,57 +77,11 @@ inline std::string make_id(std::string_view prefix, std::uint64_t n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// mmsim, started with --port 0 and the demo fixture; stopped (SIGTERM) by the destructor.
-class Mmsim {
+// mmsim with the demo fixture (tests/support/mmsim_process.hpp: start, stop, call(), control()),
+// and what the end-to-end tests read back from it.
+class Mmsim : public test::MmsimProcess {
  public:
-  struct Reply {
-    unsigned status = 0;
-    json::value body;
-  };
-
-  explicit Mmsim(std::vector<std::string> extra = {}) {
-    util::ChildOptions options;
-    options.argv = {MMSIM_BINARY, "--port",
-                    "0",          "--log-level",
-                    "warn",       "--exit-with-parent",
-                    "--fixture",  std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
-    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
-    auto child = util::ChildProcess::spawn(options);
-    if (!child) throw std::runtime_error("cannot start mmsim: " + child.error().message);
-    child_.emplace(std::move(*child));
-    auto line = child_->wait_for_line(util::Stream::out, "mmsim listening on http://127.0.0.1:", 20s);
-    if (!line)
-      throw std::runtime_error("mmsim did not start: " + line.error().message + "\n" +
-                               child_->output(util::Stream::err));
-    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-  }
-  ~Mmsim() {
-    if (child_) (void)child_->terminate(5s);
-  }
-  Mmsim(const Mmsim&) = delete;
-  Mmsim& operator=(const Mmsim&) = delete;
-
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] std::string base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
-
-  // A control call; `body` null means GET.
-  Reply call(std::string_view path, const json::value& body = nullptr) const {
-    test::HttpTestClient client(port_);
-    auto reply = body.is_null() ? client.request("GET", path)
-                                : client.request("POST", path, {{"Content-Type", "application/json"}},
-                                                 json::serialize(body));
-    if (!reply) throw std::runtime_error(fmt::format("mmsim {} failed: {}", path, reply.error().message));
-    json::error_code ec;
-    json::value parsed = json::parse(reply->body, ec);
-    return {reply->status, ec ? json::value(json::string(reply->body)) : std::move(parsed)};
-  }
-  json::value control(std::string_view path, const json::value& body = nullptr) const {
-    auto reply = call(path, body);
-    if (reply.status != 200)
-      throw std::runtime_error(
-          fmt::format("mmsim {} answered {}: {}", path, reply.status, json::serialize(reply.body)));
-    return std::move(reply.body);
-  }
+  using MmsimProcess::MmsimProcess;
 
   // A post as `user` through the real REST path; the created post.
   json::object post_as(std::string_view user, std::string_view channel_id, std::string_view message,
@@ -203,9 +149,6 @@ class Mmsim {
       throw std::runtime_error("mmsim refused the post: " + json::serialize(reply));
     return reply.at("body").as_object();
   }
-
-  std::optional<util::ChildProcess> child_;
-  std::uint16_t port_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@
 #include "mattermost/api_url.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
-#include "util/child_process.hpp"
+#include "support/mmsim_process.hpp"
 
 namespace mmclaw::mattermost {
 namespace {
@@ -33,49 +33,14 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kBotToken = "mmclawbottoken000000000001";
-constexpr std::string_view kBotId = "wj3drgzdpnf54rxf5d8qd3dqne";
-constexpr std::string_view kAliceId = "14j8umgczgrdp95w77zuxmxfu9";
-constexpr std::string_view kBobId = "ih1r84kij94nrwis97rft6rduh";
-constexpr std::string_view kTownSquare = "g63dcrphk8idgyjgzbrpajosz6";
-constexpr std::string_view kOps = "r3kq9xw7mn1bczt5oefy8ja4dh";
-constexpr std::string_view kAliceDm = "iqcx3qc9sbbt6ocshszfqgq6ci";
-constexpr std::string_view kTeam = "saqjfmjqqy9mo1yj4zwed73333";
+using namespace test::mmsim_demo;  // kBotToken, kTownSquare, ...
+using Mmsim = test::MmsimProcess;
 constexpr std::string_view kMissingId = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
-
-class Mmsim {
- public:
-  Mmsim() {
-    util::ChildOptions options;
-    options.argv = {MMSIM_BINARY, "--port",
-                    "0",          "--log-level",
-                    "warn",       "--exit-with-parent",
-                    "--fixture",  std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
-    auto child = util::ChildProcess::spawn(options);
-    if (!child) throw std::runtime_error(child.error().message);
-    child_.emplace(std::move(*child));
-    auto line = child_->wait_for_line(util::Stream::out, "mmsim listening on http://127.0.0.1:", 20s);
-    if (!line) throw std::runtime_error("mmsim did not start: " + line.error().message);
-    port_ = line->substr(line->rfind(':') + 1);
-  }
-  ~Mmsim() {
-    if (child_) (void)child_->terminate(5s);
-  }
-  Mmsim(const Mmsim&) = delete;
-  Mmsim& operator=(const Mmsim&) = delete;
-
-  [[nodiscard]] std::string base_url() const { return "http://127.0.0.1:" + port_; }
-
- private:
-  std::optional<util::ChildProcess> child_;
-  std::string port_;
-};
 
 class ApiClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     mmsim_ = std::make_unique<Mmsim>();
-    control_http_ = std::make_unique<net::HttpClient>(io_, net::HttpClientOptions{});
     net::SsrfPolicy allow;
     allow.allow_private_network = true;
     http_ =
@@ -86,7 +51,6 @@ class ApiClientTest : public ::testing::Test {
   void TearDown() override {
     api_.reset();
     http_.reset();
-    control_http_.reset();
     io_.restart();
     io_.poll();
     mmsim_.reset();
@@ -135,26 +99,16 @@ class ApiClientTest : public ::testing::Test {
     if (!done()) throw std::runtime_error("the operation did not end in time");
   }
 
-  // mmsim's control API.
-  json::value control(std::string method, std::string path, const json::value& body = nullptr) {
-    net::HttpClientRequest request;
-    request.method = std::move(method);
-    request.url = mmsim_->base_url() + path;
-    if (!body.is_null()) {
-      request.body = json::serialize(body);
-      request.headers.emplace_back("Content-Type", "application/json");
-    }
-    auto response = run(control_http_->send(std::move(request)));
-    if (!response) throw std::runtime_error("control call failed: " + response.error().message);
-    if (response->status != 200) throw std::runtime_error("control call answered " + response->body);
-    return json::parse(response->body);
+  // mmsim's control API: GET when `body` is null, else POST; it must answer 200.
+  json::value control(std::string_view path, const json::value& body = nullptr) {
+    return mmsim_->control(path, body);
   }
 
-  void fault(const json::object& spec) { control("POST", "/_control/faults", spec); }
+  void fault(const json::object& spec) { control("/_control/faults", spec); }
 
   // REST calls mmsim logged, from index `since` on.
   json::array calls(std::int64_t since = 0) {
-    return control("GET", "/_control/calls?since=" + std::to_string(since)).as_array();
+    return control("/_control/calls?since=" + std::to_string(since)).as_array();
   }
   std::int64_t next_call_index() {
     const auto all = calls();
@@ -168,7 +122,7 @@ class ApiClientTest : public ::testing::Test {
   }
 
   json::array posts_of(std::string_view channel_id) {
-    return control("GET", "/_control/posts?channel_id=" + std::string(channel_id)).as_array();
+    return control("/_control/posts?channel_id=" + std::string(channel_id)).as_array();
   }
 
   Post create(std::string message, std::string root_id = {}, std::string channel = std::string(kTownSquare)) {
@@ -183,7 +137,6 @@ class ApiClientTest : public ::testing::Test {
 
   asio::io_context io_;
   std::unique_ptr<Mmsim> mmsim_;
-  std::unique_ptr<net::HttpClient> control_http_;
   std::unique_ptr<net::HttpClient> http_;
   std::unique_ptr<Api> api_;
 };
@@ -475,7 +428,7 @@ TEST_F(ApiClientTest, UploadDownloadAndInfo) {
   EXPECT_EQ(uploaded->post_id, "");
 
   bool listed = false;
-  const json::value files = control("GET", "/_control/files");
+  const json::value files = control("/_control/files");
   for (const auto& file : files.as_array()) listed = listed || file.at("id").as_string() == uploaded->id;
   EXPECT_TRUE(listed);
 
@@ -528,7 +481,7 @@ TEST_F(ApiClientTest, AddAndRemoveReactions) {
   ASSERT_TRUE(run(api_->add_reaction(std::string(kBotId), post.id, "thumbsup")));
   ASSERT_TRUE(run(api_->add_reaction(std::string(kBotId), post.id, "+1")));  // encoded in the path later
 
-  auto reactions = control("GET", "/_control/reactions?post_id=" + post.id).as_array();
+  auto reactions = control("/_control/reactions?post_id=" + post.id).as_array();
   ASSERT_EQ(reactions.size(), 2u);
   for (const auto& r : reactions) EXPECT_EQ(r.at("delete_at").to_number<std::int64_t>(), 0);
 
@@ -540,7 +493,7 @@ TEST_F(ApiClientTest, AddAndRemoveReactions) {
   EXPECT_EQ(std::string(calls().back().at("path").as_string()),
             "/api/v4/users/" + std::string(kBotId) + "/posts/" + post.id + "/reactions/%2B1");
 
-  reactions = control("GET", "/_control/reactions?post_id=" + post.id).as_array();
+  reactions = control("/_control/reactions?post_id=" + post.id).as_array();
   ASSERT_EQ(reactions.size(), 2u);
   for (const auto& r : reactions) EXPECT_GT(r.at("delete_at").to_number<std::int64_t>(), 0);
 }

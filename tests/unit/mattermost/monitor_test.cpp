@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -28,7 +29,7 @@
 
 #include "mattermost/api.hpp"
 #include "net/http_client.hpp"
-#include "util/child_process.hpp"
+#include "support/mmsim_process.hpp"
 #include "util/log.hpp"
 
 namespace mmclaw::mattermost {
@@ -39,46 +40,11 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// From tools/mmsim/model/demo_fixture.json (see tests/tools/mmsim/conformance_support.hpp).
-constexpr std::string_view kBotToken = "mmclawbottoken000000000001";
-constexpr std::string_view kBotId = "wj3drgzdpnf54rxf5d8qd3dqne";
-constexpr std::string_view kAliceId = "14j8umgczgrdp95w77zuxmxfu9";
-constexpr std::string_view kTownSquare = "g63dcrphk8idgyjgzbrpajosz6";
+using namespace test::mmsim_demo;  // kBotToken, kBotId, kTownSquare, ...
+using test::MmsimProcess;
 
 // Generous: these bound a wait that normally ends in well under a second.
 constexpr auto kWait = 20s;
-
-class MmsimProcess {
- public:
-  explicit MmsimProcess(std::vector<std::string> extra = {}) {
-    util::ChildOptions options;
-    options.argv = {MMSIM_BINARY, "--port",
-                    "0",          "--log-level",
-                    "warn",       "--exit-with-parent",
-                    "--fixture",  std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
-    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
-    auto child = util::ChildProcess::spawn(options);
-    if (!child) throw std::runtime_error(child.error().message);
-    child_.emplace(std::move(*child));
-    auto line = child_->wait_for_line(util::Stream::out, "mmsim listening on http://127.0.0.1:", 20s);
-    if (!line)
-      throw std::runtime_error("mmsim did not start: " + line.error().message + "\n" +
-                               child_->output(util::Stream::err));
-    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-  }
-  ~MmsimProcess() {
-    if (child_) (void)child_->terminate(5s);
-  }
-  MmsimProcess(const MmsimProcess&) = delete;
-  MmsimProcess& operator=(const MmsimProcess&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::optional<util::ChildProcess> child_;
-  std::uint16_t port_ = 0;
-};
 
 // Short timings so that every path runs in a second or two; no jitter, so delays are exact.
 MonitorTimings test_timings() {
@@ -100,7 +66,10 @@ MonitorTimings test_timings() {
 class Harness {
  public:
   Harness(const MmsimProcess& mmsim, std::string_view token, MonitorTimings timings = test_timings())
-      : base_url_(mmsim.base_url()), work_(io_.get_executor()), http_(io_, net::HttpClientOptions{}) {
+      : mmsim_(mmsim),
+        base_url_(mmsim.base_url()),
+        work_(io_.get_executor()),
+        http_(io_, net::HttpClientOptions{}) {
     ApiOptions api_options;
     api_options.base_url = base_url_;
     api_options.token = std::string(token);
@@ -174,31 +143,16 @@ class Harness {
     (void)run_until([] { return false; }, duration);
   }
 
-  // A control call to mmsim; the reply parsed as JSON (null when the body is not JSON).
-  json::value control(std::string_view method, std::string_view path, const json::value& body = nullptr) {
-    net::HttpClientRequest request;
-    request.method = std::string(method);
-    request.url = base_url_ + std::string(path);
-    if (!body.is_null()) {
-      request.headers.emplace_back("Content-Type", "application/json");
-      request.body = json::serialize(body);
-    }
-    auto state = std::make_shared<std::optional<Result<net::HttpClientResponse>>>();
-    asio::co_spawn(io_, http_.send(std::move(request)),
-                   [state](std::exception_ptr error, Result<net::HttpClientResponse> result) {
-                     if (error) result = fail(Error::permanent("exception in the control call"));
-                     *state = std::move(result);
-                   });
-    if (!run_until([&] { return state->has_value(); }, kWait))
-      throw std::runtime_error("control call timed out: " + std::string(path));
-    auto& result = **state;
-    if (!result) throw std::runtime_error("control call failed: " + result.error().message);
-    if (result->status != 200)
-      throw std::runtime_error("control call " + std::string(path) + " answered " +
-                               std::to_string(result->status) + ": " + result->body);
-    boost::system::error_code ec;
-    auto value = json::parse(result->body, ec);
-    return ec ? json::value(nullptr) : value;
+  // A control call to mmsim (GET when `body` is null, else POST; it must answer 200); the reply
+  // parsed. It runs on a thread of its own while this thread pumps the loop, so the monitor keeps
+  // running while the test talks to the server.
+  json::value control(std::string_view path, const json::value& body = nullptr) {
+    auto reply = std::async(std::launch::async, [this, path = std::string(path), body] {
+      return mmsim_.control(path, body, kWait);
+    });
+    // The call is bounded by kWait per step; this only waits for it to end.
+    (void)run_until([&] { return reply.wait_for(0s) == std::future_status::ready; }, 3 * kWait);
+    return reply.get();
   }
 
   void post_as_alice_to_bot(std::string_view message) {
@@ -206,7 +160,7 @@ class Harness {
     body["as"] = "alice";
     body["to"] = "mmclaw";
     body["message"] = message;
-    control("POST", "/_control/post", body);
+    control("/_control/post", body);
   }
 
   void post_as_alice_in_town_square(std::string_view message) {
@@ -214,15 +168,15 @@ class Harness {
     body["as"] = "alice";
     body["channel_id"] = kTownSquare;
     body["message"] = message;
-    control("POST", "/_control/post", body);
+    control("/_control/post", body);
   }
 
-  void fault(json::object body) { control("POST", "/_control/faults", body); }
+  void fault(json::object body) { control("/_control/faults", body); }
 
   // The bot's live sockets as mmsim sees them (it also lists resumable connections without one).
   std::vector<json::object> bot_connections() {
     std::vector<json::object> out;
-    const auto connections = control("GET", "/_control/connections");
+    const auto connections = control("/_control/connections");
     for (const auto& c : connections.as_array()) {
       const auto& connection = c.as_object();
       const auto* socket = connection.if_contains("socket");
@@ -237,7 +191,7 @@ class Harness {
   int users_me_calls(std::int64_t since, std::int64_t* next = nullptr) {
     int count = 0;
     std::int64_t last = since - 1;
-    const auto calls = control("GET", "/_control/calls?since=" + std::to_string(since));
+    const auto calls = control("/_control/calls?since=" + std::to_string(since));
     for (const auto& c : calls.as_array()) {
       const auto& call = c.as_object();
       last = std::max(last, call.at("index").to_number<std::int64_t>());
@@ -290,6 +244,7 @@ class Harness {
   std::function<void(const MonitorStatus&)> status_hook_;
 
  private:
+  const MmsimProcess& mmsim_;
   std::string base_url_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
@@ -411,7 +366,7 @@ TEST_F(MonitorIoTest, ServerRestartMeansANewHelloAndACatchUp) {
   ASSERT_TRUE(h.wait_ready());
   const std::string connection_id = h.monitor().status().connection_id;
 
-  h.control("POST", "/_control/restart", json::object{});
+  h.control("/_control/restart", json::object{});
   ASSERT_TRUE(h.run_until([&] { return h.catch_ups_of(CatchUpReason::resume_failed) >= 1; }, kWait));
   ASSERT_TRUE(h.wait_ready());
   EXPECT_NE(h.monitor().status().connection_id, connection_id);
@@ -464,7 +419,7 @@ TEST_F(MonitorIoTest, AccountUpdateSeenByTheHealthCheckReconnectsAndCatchesUp) {
   h.fault(mute);
   json::object update;
   update["user"] = "mmclaw";
-  h.control("POST", "/_control/update_at", update);
+  h.control("/_control/update_at", update);
 
   ASSERT_TRUE(h.run_until([&] { return h.catch_ups_of(CatchUpReason::session_invalidated) >= 1; }, kWait));
   EXPECT_TRUE(logged("mattermost: bot account updated (update_at changed"));
@@ -491,7 +446,7 @@ TEST_F(MonitorIoTest, MalformedFramesAreCountedDeliveredAndDoNotCloseTheSocket) 
   json::object body;
   body["user"] = "mmclaw";
   body["frames"] = std::move(frames);
-  h.control("POST", "/_control/frames", body);
+  h.control("/_control/frames", body);
 
   ASSERT_TRUE(h.run_until([&] { return h.monitor().counters().malformed_frames == 2; }, kWait));
   const auto malformed = std::count_if(h.events_.begin(), h.events_.end(),
@@ -601,7 +556,7 @@ TEST_F(MonitorIoTest, StopFromInsideCallbacksIsSafe) {
     EXPECT_EQ(h.monitor().status().state, MonitorState::stopped);
     h.run_for(300ms);
     // Not even a resumable connection: the upgrade never happened.
-    const auto connections = h.control("GET", "/_control/connections");
+    const auto connections = h.control("/_control/connections");
     for (const auto& c : connections.as_array()) EXPECT_NE(c.as_object().at("user_id").as_string(), kBotId);
     EXPECT_EQ(h.after_run_callbacks_, 0);
   }

@@ -39,7 +39,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "util/child_process.hpp"
+#include "support/mmsim_process.hpp"
 #endif
 
 namespace mmclaw::net {
@@ -762,7 +762,7 @@ TEST_F(WsClientTlsTest, UntrustedCertificateFailsEvenWithAPermissiveContext) {
 
 // --- end to end against the real mmsim (protocol reference §1.2, §1.3) ---------------------------
 #ifdef MMSIM_BINARY
-constexpr std::string_view kBotToken = "mmclawbottoken000000000001";  // from mmsim's demo fixture
+using test::mmsim_demo::kBotToken;
 
 // A frame's top-level field as JSON text ("" when absent or not JSON).
 std::string field(const std::string& frame, std::string_view key) {
@@ -772,33 +772,12 @@ std::string field(const std::string& frame, std::string_view key) {
   return boost::json::serialize(value.as_object().at(key));
 }
 
-class Mmsim {
+// The real mmsim with the demo fixture (tests/support/mmsim_process.hpp), and its WebSocket URL.
+class Mmsim : public test::MmsimProcess {
  public:
-  Mmsim() {
-    util::ChildOptions options;
-    options.argv = {MMSIM_BINARY, "--port",
-                    "0",          "--log-level",
-                    "warn",       "--exit-with-parent",
-                    "--fixture",  std::string(MMCLAW_SOURCE_DIR) + "/tools/mmsim/model/demo_fixture.json"};
-    auto child = util::ChildProcess::spawn(options);
-    if (!child) throw std::runtime_error(child.error().message);
-    child_.emplace(std::move(*child));
-    auto line = child_->wait_for_line(util::Stream::out, "mmsim listening on http://127.0.0.1:", 20s);
-    if (!line) throw std::runtime_error("mmsim did not start: " + line.error().message);
-    port_ = line->substr(line->rfind(':') + 1);
-  }
-  ~Mmsim() {
-    if (child_) (void)child_->terminate(5s);
-  }
-  Mmsim(const Mmsim&) = delete;
-  Mmsim& operator=(const Mmsim&) = delete;
   [[nodiscard]] std::string url(const std::string& query = {}) const {
-    return "ws://127.0.0.1:" + port_ + "/api/v4/websocket" + query;
+    return "ws://127.0.0.1:" + std::to_string(port()) + "/api/v4/websocket" + query;
   }
-
- private:
-  std::optional<util::ChildProcess> child_;
-  std::string port_;
 };
 
 TEST_F(WsClientTest, MmsimSendsHelloForATokenAtUpgrade) {
