@@ -150,7 +150,7 @@ struct AccountRuntime::Impl {
     if (monitor_) monitor_->stop();
     poll_timer_.cancel();
     sweep_retry_timer_.cancel();
-    for (auto* timer : retry_timers_) timer->cancel();
+    for (const auto& timer : retry_timers_) timer->cancel();
   }
 
   asio::awaitable<void> drain() {
@@ -323,15 +323,16 @@ struct AccountRuntime::Impl {
     }
     if (!*claimed) co_return;  // answered, dead, or taken by another path
 
-    net::Backoff backoff(kAnswerRetry);
-    asio::steady_timer retry_timer(io_);
-    retry_timers_.insert(&retry_timer);
-    struct Unregister {
-      std::set<asio::steady_timer*>& timers;
-      asio::steady_timer* timer;
-      ~Unregister() { timers.erase(timer); }
-    } unregister{retry_timers_, &retry_timer};
+    // stop() cancels the wait between attempts. The timer is shared with the set, not removed by a
+    // destructor: a frame destroyed with the io_context must not touch the runtime.
+    auto retry_timer = std::make_shared<asio::steady_timer>(io_);
+    retry_timers_.insert(retry_timer);
+    co_await answer_with_retries(std::move(job), *retry_timer);
+    retry_timers_.erase(retry_timer);
+  }
 
+  asio::awaitable<void> answer_with_retries(Job job, asio::steady_timer& retry_timer) {
+    net::Backoff backoff(kAnswerRetry);
     for (int attempt = 1; !stopping_; ++attempt) {
       auto step = co_await answer_once(job);
       if (step.done) co_return;
@@ -659,7 +660,7 @@ struct AccountRuntime::Impl {
   asio::steady_timer poll_timer_;
   asio::steady_timer sweep_retry_timer_;
   asio::steady_timer idle_timer_;
-  std::set<asio::steady_timer*> retry_timers_;
+  std::set<std::shared_ptr<asio::steady_timer>> retry_timers_;
 };
 
 AccountRuntime::AccountRuntime(asio::io_context& io, store::Store& store, net::HttpClient& http,

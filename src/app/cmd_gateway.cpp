@@ -137,12 +137,12 @@ int run_gateway(const GlobalOptions& global) {
     return kExitUsage;
   }
 
-  // Declared before the io_context so that they outlive it: destroying the io_context destroys the
-  // coroutine frames that still refer to them.
+  // Declared after the io_context, so destroyed before it: their sockets and timers need its
+  // services. Coroutine frames still pending when it is destroyed touch nothing of theirs.
+  asio::io_context io(1);
+  std::unique_ptr<asio::ssl::context> tls;
   std::vector<std::unique_ptr<net::HttpClient>> http_clients;
   std::vector<std::unique_ptr<AccountRuntime>> runtimes;
-  std::unique_ptr<asio::ssl::context> tls;
-  asio::io_context io(1);
   try {
     // The system CA store is only loaded when an account needs it (wss://).
     if (std::ranges::any_of(accounts, [](const auto* a) { return util::starts_with_icase(a->base_url, "https:"); }))
