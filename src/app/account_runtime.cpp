@@ -7,12 +7,12 @@
 #include <utility>
 #include <variant>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "agent/backends/echo.hpp"
 #include "gateway/catch_up.hpp"
@@ -43,10 +43,13 @@ constexpr milliseconds kSweepRetry{5000};
 constexpr int kMaxPagesPerChannel = 20;
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-std::string baseline_key(std::string_view account_id) { return fmt::format("ingress.baseline.{}", account_id); }
+std::string baseline_key(std::string_view account_id) {
+  return fmt::format("ingress.baseline.{}", account_id);
+}
 
 // One post waiting for its answer.
 struct Job {
@@ -161,8 +164,8 @@ struct AccountRuntime::Impl {
       co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (tasks_ > 0)
-      log(log::Level::warn, "stopped with {} answer{} in flight; they are answered after the next start", tasks_,
-          tasks_ == 1 ? "" : "s");
+      log(log::Level::warn, "stopped with {} answer{} in flight; they are answered after the next start",
+          tasks_, tasks_ == 1 ? "" : "s");
   }
 
   mattermost::MonitorOptions monitor_options() const {
@@ -176,11 +179,14 @@ struct AccountRuntime::Impl {
     timings.pong_timeout_ms = t.pong_timeout_ms;
     timings.read_idle_timeout_ms = t.read_idle_ms;
     timings.health_interval_ms = t.health_check_interval_ms;
-    timings.reconnect = net::BackoffPolicy{account_.reconnect_initial_delay_ms.value_or(t.reconnect_initial_delay_ms),
-                                           t.reconnect_max_delay_ms, 2.0, 0.2};
-    if (timings.reconnect.max_ms < timings.reconnect.initial_ms) timings.reconnect.max_ms = timings.reconnect.initial_ms;
+    timings.reconnect =
+        net::BackoffPolicy{account_.reconnect_initial_delay_ms.value_or(t.reconnect_initial_delay_ms),
+                           t.reconnect_max_delay_ms, 2.0, 0.2};
+    if (timings.reconnect.max_ms < timings.reconnect.initial_ms)
+      timings.reconnect.max_ms = timings.reconnect.initial_ms;
     timings.identity = net::BackoffPolicy{t.reconnect_initial_delay_ms, t.reconnect_max_delay_ms, 2.0, 0.2};
-    if (timings.identity.max_ms < timings.identity.initial_ms) timings.identity.max_ms = timings.identity.initial_ms;
+    if (timings.identity.max_ms < timings.identity.initial_ms)
+      timings.identity.max_ms = timings.identity.initial_ms;
     return options;
   }
 
@@ -265,7 +271,8 @@ struct AccountRuntime::Impl {
       return false;
     }
     if (auto moved = store_.advance_cursor(account_.id, post.channel_id, record.update_at, now_ms()); !moved)
-      log(log::Level::warn, "cannot advance the cursor of channel {}: {}", post.channel_id, moved.error().message);
+      log(log::Level::warn, "cannot advance the cursor of channel {}: {}", post.channel_id,
+          moved.error().message);
     if (*outcome != store::AdmitOutcome::new_post) {
       ++counters.posts_duplicate;
       log(log::Level::debug, "post {} already recorded ({})", post.id, store::to_string(*outcome));
@@ -442,13 +449,15 @@ struct AccountRuntime::Impl {
     return true;
   }
 
-  static void merge_cursor(CursorSnapshot& into, const std::string& channel, std::optional<std::int64_t> cursor) {
+  static void merge_cursor(CursorSnapshot& into, const std::string& channel,
+                           std::optional<std::int64_t> cursor) {
     auto [it, inserted] = into.try_emplace(channel, cursor);
     if (!inserted && it->second && (!cursor || *cursor < *it->second)) it->second = cursor;
   }
 
   void request_sweep(std::string reason) {
-    if (snapshot_->mmclaw.catch_up_max_age_minutes == 0 && account_.transport == config::Transport::websocket) {
+    if (snapshot_->mmclaw.catch_up_max_age_minutes == 0 &&
+        account_.transport == config::Transport::websocket) {
       log(log::Level::info, "catch-up ({}) skipped: mmclaw.catchUp.maxAgeMinutes is 0", reason);
       return;
     }
@@ -495,7 +504,8 @@ struct AccountRuntime::Impl {
     ++status_.counters.sweeps;
     auto channels = co_await api_.get_user_channels(bot_.id);
     if (!channels) {
-      log(log::Level::warn, "catch-up ({}): cannot list the bot's channels: {}", reason, channels.error().error.message);
+      log(log::Level::warn, "catch-up ({}): cannot list the bot's channels: {}", reason,
+          channels.error().error.message);
       co_return false;
     }
     const int max_age = account_.transport == config::Transport::polling && reason == "poll"
@@ -529,8 +539,10 @@ struct AccountRuntime::Impl {
         }
         // Every post of the page was recorded or deliberately skipped: the cursor may pass them.
         if (page.max_update_at > 0) {
-          if (auto moved = store_.advance_cursor(account_.id, channel.id, page.max_update_at, now_ms()); !moved)
-            log(log::Level::warn, "cannot advance the cursor of channel {}: {}", channel.id, moved.error().message);
+          if (auto moved = store_.advance_cursor(account_.id, channel.id, page.max_update_at, now_ms());
+              !moved)
+            log(log::Level::warn, "cannot advance the cursor of channel {}: {}", channel.id,
+                moved.error().message);
         }
         if (!page.more) break;
         window.since = page.max_update_at;
@@ -568,7 +580,8 @@ struct AccountRuntime::Impl {
         break;
       }
       const bool rejected = me.error().error.kind == ErrorKind::auth;
-      monitor.state = rejected ? mattermost::MonitorState::auth_failed : mattermost::MonitorState::identifying;
+      monitor.state =
+          rejected ? mattermost::MonitorState::auth_failed : mattermost::MonitorState::identifying;
       monitor.last_error = me.error().error.message;
       const auto delay = rejected ? identity_backoff.slow_delay() : identity_backoff.after_failure();
       log(rejected ? log::Level::error : log::Level::warn, "mattermost: API auth failed: {}",
@@ -618,7 +631,8 @@ struct AccountRuntime::Impl {
   }
 
   void warn_not_member(std::string_view channel) {
-    log(log::Level::warn, "the bot is not a member of channel {}: Mattermost will not send its posts", channel);
+    log(log::Level::warn, "the bot is not a member of channel {}: Mattermost will not send its posts",
+        channel);
   }
 
   asio::awaitable<void> diagnose_membership() {
@@ -670,9 +684,13 @@ AccountRuntime::AccountRuntime(asio::io_context& io, store::Store& store, net::H
 
 AccountRuntime::~AccountRuntime() = default;
 
-asio::awaitable<void> AccountRuntime::run() { return impl_->run(); }
+asio::awaitable<void> AccountRuntime::run() {
+  return impl_->run();
+}
 
-void AccountRuntime::stop() { impl_->stop(); }
+void AccountRuntime::stop() {
+  impl_->stop();
+}
 
 AccountStatus AccountRuntime::status() const {
   AccountStatus status = impl_->status_;

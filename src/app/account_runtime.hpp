@@ -39,13 +39,13 @@ namespace mmclaw::app {
 inline constexpr std::string_view kReplyToProp = "mmclaw_reply_to";
 
 struct AccountCounters {
-  std::int64_t posts_seen = 0;        // posted events and swept posts screened
-  std::int64_t posts_dropped = 0;     // screened out (own, system, not mentioned, ...)
-  std::int64_t posts_recorded = 0;    // new in the store
-  std::int64_t posts_duplicate = 0;   // already recorded (replay, catch-up, restart)
-  std::int64_t posts_caught_up = 0;   // recorded by a catch-up sweep or a poll
+  std::int64_t posts_seen = 0;       // posted events and swept posts screened
+  std::int64_t posts_dropped = 0;    // screened out (own, system, not mentioned, ...)
+  std::int64_t posts_recorded = 0;   // new in the store
+  std::int64_t posts_duplicate = 0;  // already recorded (replay, catch-up, restart)
+  std::int64_t posts_caught_up = 0;  // recorded by a catch-up sweep or a poll
   std::int64_t posts_answered = 0;
-  std::int64_t posts_failed = 0;      // dead after an error
+  std::int64_t posts_failed = 0;  // dead after an error
   std::int64_t sweeps = 0;
   std::int64_t malformed_frames = 0;
 };

@@ -7,11 +7,11 @@
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <fmt/format.h>
 
 #include "app/account_runtime.hpp"
 #include "app/cmd_config.hpp"
@@ -31,7 +31,8 @@ namespace {
 constexpr std::string_view kComponent = "gateway";
 constexpr std::int64_t kKeepFinishedPostsMs = 7LL * 24 * 3600 * 1000;
 
-constexpr std::string_view kNoProviderHelp = R"(mmclaw: no model provider is configured, so the gateway has nothing to answer with.
+constexpr std::string_view kNoProviderHelp =
+    R"(mmclaw: no model provider is configured, so the gateway has nothing to answer with.
 Add one to the config, for example a local Ollama:
 
   models: {
@@ -66,7 +67,8 @@ Result<std::string> choose_backend(const config::Snapshot& snap) {
   const auto it = snap.providers.find(provider_id);
   if (it == snap.providers.end())
     return fail(Error::invalid_input(fmt::format(
-        "mmclaw: agents.defaults.model.primary names provider \"{}\", which is not in models.providers", provider_id)));
+        "mmclaw: agents.defaults.model.primary names provider \"{}\", which is not in models.providers",
+        provider_id)));
   if (it->second.api != config::ModelApi::echo) {
     const char* api = it->second.api == config::ModelApi::openai_completions   ? "openai-completions"
                       : it->second.api == config::ModelApi::anthropic_messages ? "anthropic-messages"
@@ -121,8 +123,8 @@ int run_gateway(const GlobalOptions& global) {
   // Housekeeping: finished ingress rows are kept well beyond catch-up's reach (a deleted row would
   // be admitted as new again), then dropped in small batches.
   {
-    const std::int64_t keep_ms =
-        std::max<std::int64_t>(kKeepFinishedPostsMs, std::int64_t{snapshot->mmclaw.catch_up_max_age_minutes} * 120'000);
+    const std::int64_t keep_ms = std::max<std::int64_t>(
+        kKeepFinishedPostsMs, std::int64_t{snapshot->mmclaw.catch_up_max_age_minutes} * 120'000);
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -145,7 +147,8 @@ int run_gateway(const GlobalOptions& global) {
   std::vector<std::unique_ptr<AccountRuntime>> runtimes;
   try {
     // The system CA store is only loaded when an account needs it (wss://).
-    if (std::ranges::any_of(accounts, [](const auto* a) { return util::starts_with_icase(a->base_url, "https:"); }))
+    if (std::ranges::any_of(accounts,
+                            [](const auto* a) { return util::starts_with_icase(a->base_url, "https:"); }))
       tls = make_tls_context();
     for (const auto* account : accounts) {
       net::HttpClientOptions options;
@@ -153,8 +156,8 @@ int run_gateway(const GlobalOptions& global) {
       options.user_agent = fmt::format("mmclaw/{}", MMCLAW_VERSION);
       net::SsrfPolicy ssrf;
       ssrf.allow_private_network = account->dangerously_allow_private_network;
-      http_clients.push_back(
-          std::make_unique<net::HttpClient>(io, mattermost::http_options_with_ssrf_guard(std::move(options), ssrf)));
+      http_clients.push_back(std::make_unique<net::HttpClient>(
+          io, mattermost::http_options_with_ssrf_guard(std::move(options), ssrf)));
       runtimes.push_back(
           std::make_unique<AccountRuntime>(io, **store, *http_clients.back(), tls.get(), snapshot, *account));
     }
@@ -171,19 +174,19 @@ int run_gateway(const GlobalOptions& global) {
     for (auto& runtime : runtimes) runtime->stop();
   };
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
-                                                                             int signal) {
-    if (ec) return;
-    if (stopping) {
-      log::warn(kComponent, "second signal: stopping now");
-      io.stop();
-      return;
-    }
-    stopping = true;
-    log::info(kComponent, "signal {}: stopping", signal);
-    stop_all();
-    signals.async_wait(on_signal);
-  };
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (stopping) {
+          log::warn(kComponent, "second signal: stopping now");
+          io.stop();
+          return;
+        }
+        stopping = true;
+        log::info(kComponent, "signal {}: stopping", signal);
+        stop_all();
+        signals.async_wait(on_signal);
+      };
   signals.async_wait(on_signal);
 
   std::size_t running = runtimes.size();

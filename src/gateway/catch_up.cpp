@@ -17,7 +17,8 @@ SweepPage sweep_page(std::vector<mattermost::Post> posts, const SweepWindow& win
   page.more = posts.size() >= kSincePageLimit;
   for (const auto& post : posts)
     page.max_update_at = std::max({page.max_update_at, post.update_at, post.create_at});
-  std::erase_if(posts, [&](const mattermost::Post& p) { return p.delete_at != 0 || p.create_at <= window.new_after; });
+  std::erase_if(
+      posts, [&](const mattermost::Post& p) { return p.delete_at != 0 || p.create_at <= window.new_after; });
   // The server lists newest first; posts created in the same millisecond keep its order.
   std::ranges::reverse(posts);
   std::ranges::stable_sort(posts, {}, &mattermost::Post::create_at);

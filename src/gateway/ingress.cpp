@@ -11,7 +11,9 @@ bool is_word_char(char c) noexcept {
   return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '_';
 }
 
-bool is_trailing_punct(char c) noexcept { return c == '.' || c == ':' || c == '-'; }
+bool is_trailing_punct(char c) noexcept {
+  return c == '.' || c == ':' || c == '-';
+}
 
 // The text outside code: fenced blocks (``` or ~~~ at the start of a line) and inline code spans
 // (a run of N backticks closed by a run of exactly N) are blanked with spaces, so offsets and word
@@ -24,7 +26,8 @@ std::string without_code(std::string_view message) {
     if (line_start) {
       std::size_t j = i;
       while (j < out.size() && j - i < 4 && out[j] == ' ') ++j;
-      if (j + 2 < out.size() && (out[j] == '`' || out[j] == '~') && out[j + 1] == out[j] && out[j + 2] == out[j]) {
+      if (j + 2 < out.size() && (out[j] == '`' || out[j] == '~') && out[j + 1] == out[j] &&
+          out[j + 2] == out[j]) {
         const char fence = out[j];
         std::size_t run = 0;
         while (j + run < out.size() && out[j + run] == fence) ++run;

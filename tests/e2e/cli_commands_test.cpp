@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mmclaw_process.hpp"
 #include "../support/temp_dir.hpp"
+#include "mmclaw_process.hpp"
 
 using namespace mmclaw::test;
 
@@ -75,7 +75,8 @@ TEST(CliGateway, RefusesABackendThisVersionDoesNotHave) {
     agents: {defaults: {model: "ollama/llama3.1:8b"}}, mmclaw: {store: {path: "s.db"}}})");
   const auto run = run_mmclaw({"--config", config.string(), "gateway"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("models.providers.ollama.api: \"openai-completions\" is not available"), std::string::npos)
+  EXPECT_NE(run.err.find("models.providers.ollama.api: \"openai-completions\" is not available"),
+            std::string::npos)
       << run.err;
 }
 

@@ -5,7 +5,8 @@
 namespace mmclaw::gateway {
 namespace {
 
-mattermost::Post post(std::string id, std::int64_t create_at, std::int64_t update_at, std::int64_t delete_at = 0) {
+mattermost::Post post(std::string id, std::int64_t create_at, std::int64_t update_at,
+                      std::int64_t delete_at = 0) {
   mattermost::Post p;
   p.id = std::move(id);
   p.create_at = create_at;
@@ -34,15 +35,20 @@ TEST(SweepWindow, NeverReachesFurtherBackThanMaxAge) {
   EXPECT_EQ(sweep_window(std::nullopt, 0, now, 30).since, now - 30 * kMinute);
 }
 
-TEST(SweepWindow, MaxAgeZeroMeansNoAgeBound) { EXPECT_EQ(sweep_window(1234, 0, 100 * kMinute, 0).since, 1234); }
+TEST(SweepWindow, MaxAgeZeroMeansNoAgeBound) {
+  EXPECT_EQ(sweep_window(1234, 0, 100 * kMinute, 0).since, 1234);
+}
 
-TEST(SweepWindow, NeverNegative) { EXPECT_EQ(sweep_window(std::nullopt, 0, 10, 60).since, 0); }
+TEST(SweepWindow, NeverNegative) {
+  EXPECT_EQ(sweep_window(std::nullopt, 0, 10, 60).since, 0);
+}
 
 TEST(SweepPage, NewPostsOldestFirstWithoutDeletionsAndEdits) {
   const SweepWindow w{1000, 1000};
   // As the server sends them: newest first; "y" was posted after "z" in the same millisecond.
-  std::vector<mattermost::Post> posts{post("c", 1300, 1300), post("gone", 1200, 1600, 1600), post("y", 1100, 1100),
-                                      post("z", 1100, 1100), post("old-edit", 900, 1500)};
+  std::vector<mattermost::Post> posts{post("c", 1300, 1300), post("gone", 1200, 1600, 1600),
+                                      post("y", 1100, 1100), post("z", 1100, 1100),
+                                      post("old-edit", 900, 1500)};
   const auto page = sweep_page(posts, w);
   ASSERT_EQ(page.new_posts.size(), 3u);
   EXPECT_EQ(page.new_posts[0].id, "z");  // same create_at: the server's order, reversed
@@ -55,7 +61,8 @@ TEST(SweepPage, NewPostsOldestFirstWithoutDeletionsAndEdits) {
 TEST(SweepPage, AFullPageAsksForMore) {
   std::vector<mattermost::Post> posts;
   for (std::size_t i = 0; i < kSincePageLimit; ++i)
-    posts.push_back(post("p" + std::to_string(i), 2000 + static_cast<std::int64_t>(i), 2000 + static_cast<std::int64_t>(i)));
+    posts.push_back(post("p" + std::to_string(i), 2000 + static_cast<std::int64_t>(i),
+                         2000 + static_cast<std::int64_t>(i)));
   const auto page = sweep_page(posts, SweepWindow{1000, 1000});
   EXPECT_TRUE(page.more);
   EXPECT_EQ(page.max_update_at, 2000 + static_cast<std::int64_t>(kSincePageLimit) - 1);
