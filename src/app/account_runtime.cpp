@@ -267,7 +267,7 @@ struct AccountRuntime::Impl {
       // Not recorded, so the cursor stays behind it: the next sweep finds the post again.
       log(log::Level::error, "durable admission of post {} failed: {}; a catch-up sweep will retry", post.id,
           outcome.error().message);
-      spawn(retry_sweep_later(), "catch-up retry");
+      schedule_sweep_retry();
       return false;
     }
     if (auto moved = store_.advance_cursor(account_.id, post.channel_id, record.update_at, now_ms()); !moved)
@@ -463,7 +463,7 @@ struct AccountRuntime::Impl {
     }
     if (!pending_cursors_) pending_cursors_.emplace();
     if (!snapshot_cursors(*pending_cursors_)) {
-      spawn(retry_sweep_later(), "catch-up retry");
+      schedule_sweep_retry();
       return;
     }
     if (sweeping_) {
@@ -473,8 +473,16 @@ struct AccountRuntime::Impl {
     spawn(sweep(std::move(reason)), "catch-up");
   }
 
+  // One retry at a time, however many failures asked for it.
+  void schedule_sweep_retry() {
+    if (sweep_retry_pending_ || stopping_) return;
+    sweep_retry_pending_ = true;
+    spawn(retry_sweep_later(), "catch-up retry");
+  }
+
   asio::awaitable<void> retry_sweep_later() {
     co_await sleep(sweep_retry_timer_, kSweepRetry);
+    sweep_retry_pending_ = false;
     if (!stopping_) request_sweep("retry");
   }
 
@@ -493,8 +501,7 @@ struct AccountRuntime::Impl {
       }
     } while (sweep_again_ && !stopping_);
     sweeping_ = false;
-    if (!ok && !stopping_ && account_.transport == config::Transport::websocket)
-      spawn(retry_sweep_later(), "catch-up retry");
+    if (!ok && !stopping_ && account_.transport == config::Transport::websocket) schedule_sweep_retry();
   }
 
   // Fetches and records the new posts of every channel of the bot, each from its cursor in
@@ -667,6 +674,7 @@ struct AccountRuntime::Impl {
   std::map<std::string, Lane, std::less<>> lanes_;
   bool sweeping_ = false;
   bool sweep_again_ = false;
+  bool sweep_retry_pending_ = false;
   std::optional<CursorSnapshot> pending_cursors_;  // the starting points of the next sweep
   bool stopping_ = false;
   int tasks_ = 0;
