@@ -43,13 +43,6 @@ struct InboundPost {
 // and a post read by REST has no such list.
 std::optional<DropReason> screen_post(const InboundPost& inbound, const BotIdentity& bot);
 
-// Whether `message` mentions `@username` as Mattermost highlights it: `@` not preceded by a word
-// character, `.`, `-` or `@`; the name compared case-insensitively; followed by the end or a
-// character that cannot continue a username (a `.`, `-` or `_` followed by such a character or
-// the end counts as the end: `@bot.`, `@bot:` and `@bot,` mention, `@bot.name` and `@botx` do
-// not). Mentions inside code spans and fenced code blocks do not count.
-bool mentions_username(std::string_view message, std::string_view username);
-
 // The store row for a post that will be answered.
 store::IngressRecord ingress_record(std::string_view account_id, const mattermost::Post& post);
 

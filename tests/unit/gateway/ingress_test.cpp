@@ -60,30 +60,6 @@ TEST(ScreenPost, ReasonCodesAreStable) {
   EXPECT_EQ(to_string(DropReason::unknown_channel), "unknown_channel");
 }
 
-struct MentionCase {
-  const char* text;
-  bool mentions;
-};
-
-class MentionsUsername : public ::testing::TestWithParam<MentionCase> {};
-
-TEST_P(MentionsUsername, FollowsTheReferenceBoundaries) {
-  EXPECT_EQ(mentions_username(GetParam().text, "bot"), GetParam().mentions) << GetParam().text;
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Table, MentionsUsername,
-    ::testing::Values(MentionCase{"@bot", true}, MentionCase{"@bot hi", true}, MentionCase{"hi @bot", true},
-                      MentionCase{"@bot,", true}, MentionCase{"@bot.", true}, MentionCase{"@bot:", true},
-                      MentionCase{"@bot: hi", true}, MentionCase{"(@bot)", true}, MentionCase{"@BOT", true},
-                      MentionCase{"@bot-", true}, MentionCase{"@botx", false},
-                      MentionCase{"@bot.name", false}, MentionCase{"@bot-name", false},
-                      MentionCase{"@bot_", false}, MentionCase{"bob@bot", false}, MentionCase{"_@bot", false},
-                      MentionCase{"`@bot`", false}, MentionCase{"``x @bot``", false},
-                      MentionCase{"```\n@bot\n```", false}, MentionCase{"```\ncode\n```\n@bot", true},
-                      MentionCase{"`unclosed @bot", true}, MentionCase{"bot", false}, MentionCase{"@", false},
-                      MentionCase{"", false}));
-
 TEST(IngressRecord, KeepsIdsAndTimes) {
   auto p = post("hi");
   p.root_id = "root00000000000000000000001";
