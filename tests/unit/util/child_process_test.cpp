@@ -12,8 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "../../support/process_hygiene.hpp"
+
 namespace mmclaw::util {
 namespace {
+
+using test::gone_within;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -38,33 +42,6 @@ ChildProcess start(const ChildOptions& options) {
   return std::move(*child);
 }
 
-std::size_t open_fd_count() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-
-// A killed process that nobody has reaped yet is a zombie: it no longer runs. Grandchildren are
-// reparented to pid 1, which may not reap them in a container.
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto paren = text.rfind(')');
-  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] == 'Z' ||
-         text[paren + 2] == 'X';
-}
-
-bool gone_within(pid_t pid, std::chrono::seconds limit) {
-  const auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (process_gone(pid)) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return process_gone(pid);
-}
-
 bool exits_within(const ChildProcess& child, std::chrono::seconds limit) {
   const auto until = Clock::now() + limit;
   while (Clock::now() < until) {
@@ -74,24 +51,9 @@ bool exits_within(const ChildProcess& child, std::chrono::seconds limit) {
   return !child.running();
 }
 
-class ChildProcessTest : public ::testing::Test {
+class ChildProcessTest : public test::ProcessHygieneTest {
  protected:
-  void SetUp() override {
-    fds_before_ = open_fd_count();
-    dir_ = std::filesystem::path(::testing::TempDir()) / ("mmclaw-child-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    // Every child was reaped, every pipe closed and every reader thread joined.
-    errno = 0;
-    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
-    EXPECT_EQ(errno, ECHILD);
-    EXPECT_EQ(open_fd_count(), fds_before_);
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::size_t fds_before_ = 0;
-  std::filesystem::path dir_;
+  ChildProcessTest() : ProcessHygieneTest("mmclaw-child") {}
 };
 
 TEST_F(ChildProcessTest, ReadsLinesInOrderFromBothStreams) {
