@@ -1,7 +1,7 @@
 #include "app/account_runtime.hpp"
 
 #include <chrono>
-#include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <utility>
@@ -15,8 +15,16 @@
 #include <boost/json.hpp>
 
 #include "agent/backends/echo.hpp"
+#include "app/turn_lanes.hpp"
+#include "gateway/access.hpp"
 #include "gateway/catch_up.hpp"
+#include "gateway/debounce.hpp"
+#include "gateway/envelope.hpp"
+#include "gateway/gating.hpp"
+#include "gateway/inbound.hpp"
 #include "gateway/ingress.hpp"
+#include "gateway/pairing.hpp"
+#include "gateway/reactions.hpp"
 #include "mattermost/api.hpp"
 #include "mattermost/monitor.hpp"
 #include "net/backoff.hpp"
@@ -41,6 +49,13 @@ constexpr milliseconds kStopGrace{5000};
 constexpr milliseconds kSweepRetry{5000};
 // Pages of one channel per sweep (each ≤ 1000 posts).
 constexpr int kMaxPagesPerChannel = 20;
+// Thread participation counts for this long (§4.6).
+constexpr std::int64_t kThreadParticipationMs = 7LL * 24 * 3600 * 1000;
+// How often a connected account looks for pairing approvals to tell their users about.
+constexpr milliseconds kApprovalCheck{1000};
+// The bot's own root posts are kept beside its thread participation, under this account suffix,
+// for the reply-to-bot implicit mention (§4.6, §14).
+constexpr std::string_view kBotRootsSuffix = "#roots";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -51,33 +66,28 @@ std::string baseline_key(std::string_view account_id) {
   return fmt::format("ingress.baseline.{}", account_id);
 }
 
-// One post waiting for its answer.
-struct Job {
-  std::string post_id;
-  std::string channel_id;
-  std::optional<mattermost::Post> post;  // absent after a restart: fetched again by id
-  bool may_have_answer = false;          // dispatched before a restart: look for a tagged reply first
-};
-
-struct Lane {
-  std::deque<Job> jobs;
-  bool running = false;
-};
+// Where an inbound post came from.
+enum class Origin { live, caught_up, edited, recovered };
 
 }  // namespace
 
 struct AccountRuntime::Impl {
-  Impl(asio::io_context& io, store::Store& store, net::HttpClient& http, asio::ssl::context* tls,
-       std::shared_ptr<const config::Snapshot> snapshot, const config::AccountConfig& account)
+  Impl(asio::io_context& io, store::Store& store, net::HttpClient& http, asio::ssl::context* tls, TurnLanes& lanes,
+       std::shared_ptr<const config::Snapshot> snapshot, const config::AccountConfig& account, bool recover)
       : io_(io),
         store_(store),
+        lanes_(lanes),
         snapshot_(std::move(snapshot)),
+        live_(snapshot_),
         account_(account),
         api_(http, api_options(account)),
         tls_(tls),
+        recover_(recover),
         poll_timer_(io),
         sweep_retry_timer_(io),
-        idle_timer_(io) {
+        idle_timer_(io),
+        debounce_timer_(io),
+        approval_timer_(io) {
     status_.account_id = account_.id;
     status_.transport = account_.transport;
   }
@@ -123,8 +133,16 @@ struct AccountRuntime::Impl {
 
   // --- run ---------------------------------------------------------------------------------------
   asio::awaitable<void> run() {
-    if (!prepare_store()) co_return;
-    recover_unfinished();
+    if (!prepare_store()) {
+      disconnected();
+      co_return;
+    }
+    TurnLanes::Hooks hooks;
+    hooks.run = [this](Turn turn) { spawn(run_turn(std::move(turn)), "turn"); };
+    hooks.drop = [this](const TurnJob& job, std::string_view reason) { drop_job(job, reason); };
+    hooks.cancel = [this](std::string_view session) { cancelled_.insert(std::string(session)); };
+    lanes_.attach(account_.id, std::move(hooks));
+    if (recover_) recover_unfinished();
     if (account_.transport == config::Transport::polling) {
       co_await poll_loop();
     } else {
@@ -144,7 +162,16 @@ struct AccountRuntime::Impl {
       if (stopping_) monitor_->stop();
       co_await monitor_->run();
     }
+    flush_debounce_on_stop();
+    // Queued turns stay in the lanes for the account's next runtime (a reload) or are forgotten
+    // (they stay recorded in the store and are answered after the next start).
+    lanes_.detach(account_.id, /*forget=*/!handover_);
+    disconnected();
     co_await drain();
+  }
+
+  void disconnected() {
+    if (auto callback = std::exchange(on_disconnected_, nullptr)) callback();
   }
 
   void stop() {
@@ -153,13 +180,17 @@ struct AccountRuntime::Impl {
     if (monitor_) monitor_->stop();
     poll_timer_.cancel();
     sweep_retry_timer_.cancel();
-    for (const auto& timer : retry_timers_) timer->cancel();
+    debounce_timer_.cancel();
+    approval_timer_.cancel();
+    // A reload lets answers in flight keep their retry rhythm; a final stop cuts them short.
+    if (!handover_)
+      for (const auto& timer : retry_timers_) timer->cancel();
   }
 
   asio::awaitable<void> drain() {
     const auto until = std::chrono::steady_clock::now() + kStopGrace;
-    while (tasks_ > 0 && std::chrono::steady_clock::now() < until) {
-      idle_timer_.expires_at(until);
+    while (tasks_ > 0 && (handover_ || std::chrono::steady_clock::now() < until)) {
+      idle_timer_.expires_at(handover_ ? std::chrono::steady_clock::now() + kStopGrace : until);
       boost::system::error_code ec;
       co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -215,6 +246,8 @@ struct AccountRuntime::Impl {
     return true;
   }
 
+  // Posts a previous run left unfinished are fetched again and decided again with today's config
+  // (in their channel's order), then answered like new ones.
   void recover_unfinished() {
     auto unfinished = store_.take_unfinished_after_restart(account_.id, now_ms());
     if (!unfinished) {
@@ -224,8 +257,14 @@ struct AccountRuntime::Impl {
     if (unfinished->empty()) return;
     log(log::Level::info, "answering {} post{} left unanswered by the last run", unfinished->size(),
         unfinished->size() == 1 ? "" : "s");
-    for (auto& record : *unfinished)
-      enqueue(Job{record.post_id, record.channel_id, std::nullopt, record.attempts > 0});
+    for (auto& record : *unfinished) {
+      TurnJob job;
+      job.account_id = account_.id;
+      job.post_id = record.post_id;
+      job.channel_id = record.channel_id;
+      job.may_have_answer = record.attempts > 0;
+      submit(std::move(job));
+    }
   }
 
   // --- status ------------------------------------------------------------------------------------
@@ -236,13 +275,30 @@ struct AccountRuntime::Impl {
       bot_.id = status.bot_id;
       bot_.username = status.bot_username;
     }
-    if (first_identity) spawn(diagnose_membership(), "membership check");
+    if (first_identity) on_identified();
+  }
+
+  void on_identified() {
+    spawn(diagnose_membership(), "membership check");
+    spawn(notify_approvals(), "pairing approvals");
+  }
+
+  void count_drop(std::string_view reason) {
+    ++status_.counters.posts_dropped;
+    auto& drops = status_.counters.drops;
+    auto it = drops.find(reason);
+    if (it == drops.end()) it = drops.emplace(std::string(reason), 0).first;
+    ++it->second;
   }
 
   // --- live events -------------------------------------------------------------------------------
   void on_event(const mattermost::Event& event) {
     if (const auto* posted = std::get_if<mattermost::PostedEvent>(&event)) {
-      accept(posted->post, posted->channel_type, /*caught_up=*/false);
+      on_posted(*posted);
+    } else if (const auto* edited = std::get_if<mattermost::PostEdited>(&event)) {
+      spawn(on_edited(edited->post), "edit");
+    } else if (const auto* reaction = std::get_if<mattermost::ReactionEvent>(&event)) {
+      spawn(on_reaction(*reaction), "reaction");
     } else if (const auto* removed = std::get_if<mattermost::UserRemoved>(&event)) {
       if (!bot_.id.empty() && removed->user_id == bot_.id && is_configured_channel(removed->channel_id, {}))
         warn_not_member(removed->channel_id);
@@ -251,16 +307,204 @@ struct AccountRuntime::Impl {
     }
   }
 
-  // Screens one post and records it; true when it was recorded now (a new post to answer).
-  bool accept(const mattermost::Post& post, std::optional<mattermost::ChannelType> type, bool caught_up) {
-    auto& counters = status_.counters;
-    ++counters.posts_seen;
-    if (auto drop = gateway::screen_post(gateway::InboundPost{&post, type}, bot_)) {
-      ++counters.posts_dropped;
-      if (*drop != gateway::DropReason::own_post)
-        log(log::Level::debug, "post {} not answered ({})", post.id, gateway::to_string(*drop));
+  void on_posted(const mattermost::PostedEvent& event) {
+    gateway::InboundFacts facts;
+    facts.has_files = event.has_files;
+    facts.sender.id = event.post.user_id;
+    if (event.sender_name.starts_with('@')) facts.sender.username = event.sender_name.substr(1);
+    if (event.channel_type) {
+      gateway::ChannelFacts channel;
+      channel.id = event.post.channel_id;
+      channel.type = *event.channel_type;
+      channel.name = event.channel_name;
+      channel.display_name = event.channel_display_name;
+      channel.team_id = event.team_id;
+      facts.channel = std::move(channel);
+      accept(event.post, std::move(facts), Origin::live);
+      return;
+    }
+    // Without the type in the event, the channel cache says what kind of channel it is (§4.3).
+    spawn(accept_after_lookup(event.post, std::move(facts), Origin::live), "channel lookup");
+  }
+
+  asio::awaitable<void> accept_after_lookup(mattermost::Post post, gateway::InboundFacts facts, Origin origin) {
+    co_await complete_facts(post, facts);
+    accept(post, std::move(facts), origin);
+  }
+
+  // Looks up what the event did not say: the channel (type, name, team) and the sender's name.
+  asio::awaitable<void> complete_facts(const mattermost::Post& post, gateway::InboundFacts& facts) {
+    if (!facts.channel) {
+      auto channel = co_await api_.cached_channel(post.channel_id);
+      if (channel && channel->type) {
+        gateway::ChannelFacts c;
+        c.id = channel->id;
+        c.type = *channel->type;
+        c.name = channel->name;
+        c.display_name = channel->display_name;
+        c.team_id = channel->team_id;
+        facts.channel = std::move(c);
+      } else {
+        log(log::Level::warn, "cannot resolve the type of channel {}: {}", post.channel_id,
+            channel ? std::string("unknown type") : channel.error().error.message);
+      }
+    }
+    if (facts.sender.id.empty()) facts.sender.id = post.user_id;
+    if (facts.sender.username.empty() && !post.user_id.empty() && post.user_id != bot_.id) {
+      if (auto user = co_await api_.cached_user(post.user_id)) {
+        facts.sender.username = user->username;
+        facts.sender.is_bot = user->is_bot;
+      }
+    }
+  }
+
+  // §14: an edit that adds a bot mention to a post that was never answered is answered once, as
+  // the post it edits. A post that was answered (or dropped for good) before is recorded in the
+  // store; a post that did not mention the bot was not; admission makes a repeated edit a
+  // duplicate.
+  asio::awaitable<void> on_edited(mattermost::Post post) {
+    if (bot_.id.empty() || post.user_id == bot_.id || post.delete_at != 0) co_return;
+    if (!gateway::mentions_username(post.message, bot_.username)) co_return;
+    if (post.create_at < baseline_ms_) co_return;  // history from before the installation
+    auto recorded = store_.ingress_post(account_.id, post.id);
+    if (!recorded || *recorded) co_return;
+    gateway::InboundFacts facts;
+    facts.has_files = !post.file_ids.empty();
+    co_await complete_facts(post, facts);
+    accept(post, std::move(facts), Origin::edited);
+  }
+
+  // §4.10: a reaction becomes a system event for the base session of its channel, when its author
+  // passes the access policy (no pairing, no reply).
+  asio::awaitable<void> on_reaction(mattermost::ReactionEvent event) {
+    if (auto drop = gateway::screen_reaction(event, bot_.id)) {
+      log(log::Level::debug, "reaction on post {} ignored ({})", event.post_id, gateway::to_string(*drop));
+      co_return;
+    }
+    mattermost::Post post;  // the reaction as a post of its author, for the decisions
+    post.id = event.post_id;
+    post.user_id = event.user_id;
+    post.channel_id = event.channel_id;
+    post.message = ":" + event.emoji_name + ":";
+    gateway::InboundFacts facts;
+    co_await complete_facts(post, facts);
+    if (!facts.channel) co_return;
+    gateway::AccessInput in;
+    in.sender_id = event.user_id;
+    in.sender_username = facts.sender.username;
+    in.sender_is_bot = facts.sender.is_bot;
+    in.channel_type = facts.channel->type;
+    in.channel_id = facts.channel->id;
+    in.channel_name = facts.channel->name;
+    const auto approved = approved_senders(facts.channel->type);
+    gateway::AccessContext ctx;
+    ctx.account = &account_;
+    ctx.approved_senders = &approved;
+    const auto access = gateway::decide_access(in, ctx);
+    if (access.outcome != gateway::AccessOutcome::allow) {
+      log(log::Level::debug, "reaction on post {} ignored ({})", event.post_id,
+          access.reason ? gateway::to_string(*access.reason) : "pairing_pending");
+      co_return;
+    }
+    const auto route =
+        gateway::route_post(gateway::route_params(account_, live_->dm_scope), post, facts.channel->type, event.user_id);
+    if (system_events_.push(route.base_session_key, {gateway::reaction_context_key(event),
+                                                     gateway::reaction_event_text(event, facts.sender.username)})) {
+      ++status_.counters.reactions;
+      log(log::Level::debug, "reaction {} queued for session {}", gateway::reaction_context_key(event),
+          route.base_session_key);
+    }
+  }
+
+  std::set<std::string> approved_senders(mattermost::ChannelType type) {
+    std::set<std::string> out;
+    if (type != mattermost::ChannelType::direct || account_.dm_policy == config::DmPolicy::allowlist) return out;
+    auto approved = store_.approved_senders(account_.id);
+    if (!approved) {
+      log(log::Level::error, "cannot read pairing approvals: {}", approved.error().message);
+      return out;
+    }
+    out.insert(approved->begin(), approved->end());
+    return out;
+  }
+
+  // The bot's own posts say where it took part (§4.6): a reply marks its thread, a root post is a
+  // root the bot wrote.
+  void note_own_post(const mattermost::Post& post) {
+    if (post.delete_at != 0 || post.type.starts_with("system_")) return;
+    const bool root = post.root_id.empty();
+    const std::string account = root ? account_.id + std::string(kBotRootsSuffix) : account_.id;
+    if (auto r = store_.record_thread_participation(account, root ? post.id : post.root_id, now_ms()); !r)
+      log(log::Level::warn, "cannot record thread participation: {}", r.error().message);
+  }
+
+  bool recorded_thread(std::string_view account, std::string_view root_id) {
+    auto r = store_.thread_participated(account, root_id, now_ms() - kThreadParticipationMs);
+    if (!r) {
+      log(log::Level::warn, "cannot read thread participation: {}", r.error().message);
       return false;
     }
+    return *r;
+  }
+
+  // Decides one post and acts on the verdict; true when it was recorded now to be answered.
+  bool accept(const mattermost::Post& post, gateway::InboundFacts facts, Origin origin) {
+    auto& counters = status_.counters;
+    ++counters.posts_seen;
+    if (!bot_.id.empty() && post.user_id == bot_.id) note_own_post(post);
+    facts.post = &post;
+    if (facts.sender.id.empty()) facts.sender.id = post.user_id;
+    const bool thread_post = !post.root_id.empty() && facts.channel &&
+                             facts.channel->type != mattermost::ChannelType::direct &&
+                             post.user_id != bot_.id;
+    if (thread_post) {
+      facts.bot_replied_in_thread = recorded_thread(account_.id, post.root_id);
+      if (!facts.bot_replied_in_thread)
+        facts.thread_root_by_bot = recorded_thread(account_.id + std::string(kBotRootsSuffix), post.root_id);
+    }
+    const auto approved =
+        facts.channel ? approved_senders(facts.channel->type) : std::set<std::string>{};
+    gateway::InboundContext context;
+    context.account = &account_;
+    context.bot = bot_;
+    context.dm_scope = live_->dm_scope;
+    context.approved_senders = &approved;
+    const auto decision = gateway::decide_inbound(facts, context);
+
+    if (decision.verdict == gateway::Verdict::drop) {
+      count_drop(decision.reason);
+      if (decision.reason != "self")
+        log(log::Level::debug, "post {} not answered ({})", post.id, decision.reason);
+      if (decision.keep_as_history && decision.route) remember_history(post, facts, *decision.route);
+      if (decision.mention_hint && hinted_channels_.insert(post.channel_id).second)
+        log(log::Level::info, "{}",
+            gateway::mention_hint(gateway::groups_config_path(account_.id), post.channel_id));
+      return false;
+    }
+    if (decision.verdict == gateway::Verdict::pair) {
+      spawn(challenge(post, facts.sender.username), "pairing");
+      return false;
+    }
+
+    if (origin != Origin::recovered && !admit(post, origin)) return false;
+    TurnJob job;
+    job.account_id = account_.id;
+    job.post_id = post.id;
+    job.channel_id = post.channel_id;
+    job.post = post;
+    job.route = decision.route;
+    job.body = decision.body;
+    job.was_mentioned = decision.was_mentioned;
+    job.command_authorized = decision.command_authorized;
+    job.sender_name = facts.sender.username;
+    job.channel = *facts.channel;
+    offer_to_debounce(std::move(job), decision.is_control_command || facts.has_files || !post.file_ids.empty());
+    return true;
+  }
+
+  // Records the post before it is answered; false when it must not be answered now.
+  bool admit(const mattermost::Post& post, Origin origin) {
+    auto& counters = status_.counters;
     const auto record = gateway::ingress_record(account_.id, post);
     auto outcome = store_.admit_post(record, now_ms());
     if (!outcome) {
@@ -270,50 +514,224 @@ struct AccountRuntime::Impl {
       schedule_sweep_retry();
       return false;
     }
-    if (auto moved = store_.advance_cursor(account_.id, post.channel_id, record.update_at, now_ms()); !moved)
-      log(log::Level::warn, "cannot advance the cursor of channel {}: {}", post.channel_id,
-          moved.error().message);
+    if (origin != Origin::edited) {
+      if (auto moved = store_.advance_cursor(account_.id, post.channel_id, record.update_at, now_ms()); !moved)
+        log(log::Level::warn, "cannot advance the cursor of channel {}: {}", post.channel_id,
+            moved.error().message);
+    }
     if (*outcome != store::AdmitOutcome::new_post) {
       ++counters.posts_duplicate;
-      log(log::Level::debug, "post {} already recorded ({})", post.id, store::to_string(*outcome));
+      count_drop("duplicate");
+      log(log::Level::debug, "post {} not answered (duplicate: {})", post.id, store::to_string(*outcome));
       return false;
     }
     ++counters.posts_recorded;
-    if (caught_up) ++counters.posts_caught_up;
-    enqueue(Job{post.id, post.channel_id, post, false});
+    if (origin == Origin::caught_up) ++counters.posts_caught_up;
     return true;
   }
 
-  // --- answers -----------------------------------------------------------------------------------
-  void enqueue(Job job) {
-    auto& lane = lanes_[job.channel_id];
-    const std::string channel = job.channel_id;
-    lane.jobs.push_back(std::move(job));
-    if (!lane.running) {
-      lane.running = true;
-      spawn(run_lane(channel), "answer lane");
-    }
+  void remember_history(const mattermost::Post& post, const gateway::InboundFacts& facts,
+                        const gateway::Route& route) {
+    const auto key = gateway::history_key(route);
+    if (!key) return;
+    gateway::HistoryEntry entry;
+    entry.sender = facts.sender.username.empty() ? post.user_id : facts.sender.username;
+    entry.body = post.message;
+    entry.timestamp = post.create_at;
+    entry.message_id = post.id;
+    entry.channel_id = post.channel_id;
+    history_.record(*key, std::move(entry), history_limit(route.chat_type));
   }
 
-  asio::awaitable<void> run_lane(std::string channel_id) {
+  int history_limit(gateway::ChatType type) const {
+    if (type == gateway::ChatType::direct) return account_.history_limit;
+    return live_->messages.group_history_limit.value_or(account_.history_limit);
+  }
+
+  // --- pairing -----------------------------------------------------------------------------------
+  // §4.5: a DM from a sender not yet approved gets a code once per request; repeats get nothing.
+  asio::awaitable<void> challenge(mattermost::Post post, std::string username) {
+    auto requested = store_.request_pairing(account_.id, post.user_id, username, gateway::random_pairing_code,
+                                            now_ms(), gateway::kPairingTtlMs);
+    if (!requested) {
+      count_drop("pairing_failed");
+      log(log::Level::error, "cannot record a pairing request for user {}: {}", post.user_id,
+          requested.error().message);
+      co_return;
+    }
+    if (requested->outcome == store::PairingOutcome::pending) {
+      count_drop("pairing_pending");
+      log(log::Level::debug, "post {} not answered (pairing_pending)", post.id);
+      co_return;
+    }
+    if (requested->outcome == store::PairingOutcome::limit_reached) {
+      count_drop("pairing_limit");
+      log(log::Level::warn, "post {} from user {} not answered (pairing_limit): {} requests are pending already",
+          post.id, post.user_id, store::kMaxPendingPairings);
+      co_return;
+    }
+    const auto& request = *requested->request;
+    count_drop("pairing_requested");
+    ++status_.counters.pairing_requests;
+    mattermost::CreatePost reply;
+    reply.channel_id = post.channel_id;
+    reply.message = gateway::pairing_reply_text(post.user_id, request.code);
+    auto created = co_await api_.create_post(std::move(reply));
+    if (!created && !created.error().receipt_lost) {
+      // The user never saw the code: withdraw the request so their next message asks again.
+      log(log::Level::error, "cannot send the pairing code to user {}: {}", post.user_id,
+          created.error().error.message);
+      (void)store_.deny_pairing(request.code, account_.id, now_ms());
+      co_return;
+    }
+    log(log::Level::info, "pairing requested by user {} (@{}); approve with: mmclaw pairing approve {}",
+        post.user_id, username.empty() ? "?" : username, request.code);
+  }
+
+  // Users approved with `mmclaw pairing approve` (by this process or another) are told by DM.
+  asio::awaitable<void> notify_approvals() {
     while (!stopping_) {
-      auto it = lanes_.find(channel_id);
-      if (it == lanes_.end() || it->second.jobs.empty()) break;
-      Job job = std::move(it->second.jobs.front());
-      it->second.jobs.pop_front();
-      co_await answer(std::move(job));
-    }
-    if (auto it = lanes_.find(channel_id); it != lanes_.end()) {
-      if (it->second.jobs.empty())
-        lanes_.erase(it);
-      else
-        it->second.running = false;  // stopping: the rest stays recorded for the next start
+      auto notices = store_.pending_approval_notices(account_.id);
+      if (!notices) log(log::Level::warn, "cannot read pairing approvals: {}", notices.error().message);
+      for (const auto& notice : notices ? *notices : std::vector<store::PairingApproval>{}) {
+        if (stopping_) break;
+        auto dm = co_await api_.create_direct_channel(bot_.id, notice.user_id);
+        if (!dm) {
+          log(log::Level::warn, "cannot open a DM with approved user {}: {}", notice.user_id,
+              dm.error().error.message);
+          continue;
+        }
+        mattermost::CreatePost post;
+        post.channel_id = dm->id;
+        post.message = gateway::pairing_approved_text();
+        auto created = co_await api_.create_post(std::move(post));
+        if (!created && !created.error().receipt_lost) {
+          log(log::Level::warn, "cannot tell user {} about their approval: {}", notice.user_id,
+              created.error().error.message);
+          continue;
+        }
+        (void)store_.mark_approval_notified(account_.id, notice.user_id, now_ms());
+        log(log::Level::info, "user {} was told that their pairing was approved", notice.user_id);
+      }
+      co_await sleep(approval_timer_, kApprovalCheck);
     }
   }
 
-  void finish_dead(const Job& job, std::string_view reason, std::string_view detail) {
+  // --- debounce (§3.6) ---------------------------------------------------------------------------
+  void offer_to_debounce(TurnJob job, bool immediate) {
+    const int interval = live_->messages.inbound_debounce_ms;
+    gateway::DebounceItem item;
+    item.post_id = job.post_id;
+    item.message = job.body;
+    item.create_at = job.post ? job.post->create_at : 0;
+    item.immediate = immediate;
+    const std::string key = gateway::debounce_key(account_.id, job.channel_id,
+                                                  job.post ? job.post->root_id : std::string(), job.post ? job.post->user_id : std::string());
+    debounced_.insert_or_assign(job.post_id, std::move(job));
+    for (auto& batch : debouncer_.offer(key, std::move(item), now_ms(), interval)) submit_batch(batch);
+    arm_debounce_timer();
+  }
+
+  void arm_debounce_timer() {
+    const auto next = debouncer_.next_deadline();
+    if (!next || debounce_armed_ || stopping_) return;
+    debounce_armed_ = true;
+    spawn(debounce_wait(*next), "debounce");
+  }
+
+  asio::awaitable<void> debounce_wait(std::int64_t deadline) {
+    co_await sleep(debounce_timer_, milliseconds(std::max<std::int64_t>(0, deadline - now_ms())));
+    debounce_armed_ = false;
+    if (stopping_) co_return;
+    for (auto& batch : debouncer_.due(now_ms())) submit_batch(batch);
+    arm_debounce_timer();
+  }
+
+  void flush_debounce_on_stop() {
+    for (auto& batch : debouncer_.drain()) submit_batch(batch);
+  }
+
+  // The batch's last post carries the merged text; the others are answered by the same reply.
+  void submit_batch(const gateway::DebounceBatch& batch) {
+    auto last = debounced_.find(batch.last().post_id);
+    if (last == debounced_.end()) return;
+    TurnJob job = std::move(last->second);
+    debounced_.erase(last);
+    if (batch.items.size() > 1) {
+      std::string merged;
+      for (const auto& item : batch.items) {
+        auto it = debounced_.find(item.post_id);
+        if (it == debounced_.end()) continue;
+        if (!it->second.body.empty()) merged += it->second.body + "\n";
+        job.merged.push_back(item.post_id);
+        debounced_.erase(it);
+      }
+      job.body = merged + job.body;
+    }
+    submit(std::move(job));
+  }
+
+  // --- lanes -------------------------------------------------------------------------------------
+  void submit(TurnJob job) {
+    TurnJob ids;  // what a drop needs, since submit() takes the job
+    ids.post_id = job.post_id;
+    ids.merged = job.merged;
+    if (lanes_.submit(std::move(job), live_->messages.queue.mode) == TurnLanes::Submitted::dropped_queue_full)
+      drop_job(ids, "queue_full");
+  }
+
+  // A job that will not be answered: recorded as dead with the reason, logged and counted.
+  void drop_job(const TurnJob& job, std::string_view reason) {
+    count_drop(reason);
+    log(log::Level::warn, "post {} not answered ({})", job.post_id, reason);
+    for (const auto& id : job.merged) (void)store_.mark_dead(account_.id, id, reason, now_ms());
+    if (auto r = store_.mark_dead(account_.id, job.post_id, reason, now_ms()); !r)
+      log(log::Level::error, "cannot record post {} as not answered: {}", job.post_id, r.error().message);
+  }
+
+  // --- turns -------------------------------------------------------------------------------------
+  // One turn of a session: its jobs (several only in collect mode) are answered by one reply.
+  asio::awaitable<void> run_turn(Turn turn) {
+    try {
+      std::optional<TurnJob> primary;
+      for (auto& job : turn.jobs) {
+        auto claimed = store_.mark_dispatched(account_.id, job.post_id, now_ms());
+        if (!claimed) {
+          log(log::Level::error, "cannot claim post {}: {}", job.post_id, claimed.error().message);
+          continue;
+        }
+        if (!*claimed) continue;  // answered, dead, or taken by another path
+        for (const auto& id : job.merged) (void)store_.mark_dispatched(account_.id, id, now_ms());
+        if (!primary) {
+          primary = std::move(job);
+          continue;
+        }
+        // Collect mode: the later post carries the turn, the earlier ones are answered with it.
+        job.merged.insert(job.merged.begin(), primary->merged.begin(), primary->merged.end());
+        job.merged.insert(job.merged.begin(), primary->post_id);
+        if (!primary->body.empty()) job.body = primary->body + "\n" + job.body;
+        primary = std::move(job);
+      }
+      if (primary) {
+        // stop() cancels the wait between attempts. The timer is shared with the set, not removed by a
+        // destructor: a frame destroyed with the io_context must not touch the runtime.
+        auto retry_timer = std::make_shared<asio::steady_timer>(io_);
+        retry_timers_.insert(retry_timer);
+        co_await answer_with_retries(std::move(*primary), *retry_timer, turn.session_key);
+        retry_timers_.erase(retry_timer);
+      }
+    } catch (const std::exception& e) {
+      log(log::Level::error, "a turn of session {} failed: {}", turn.session_key, e.what());
+    }
+    cancelled_.erase(turn.session_key);
+    lanes_.finish(account_.id, turn.session_key);
+  }
+
+  void finish_dead(const TurnJob& job, std::string_view reason, std::string_view detail) {
     ++status_.counters.posts_failed;
+    count_drop(reason);
     log(log::Level::error, "post {} not answered ({}): {}", job.post_id, reason, detail);
+    for (const auto& id : job.merged) (void)store_.mark_dead(account_.id, id, reason, now_ms());
     if (auto r = store_.mark_dead(account_.id, job.post_id, reason, now_ms()); !r)
       log(log::Level::error, "cannot record post {} as failed: {}", job.post_id, r.error().message);
   }
@@ -322,26 +740,10 @@ struct AccountRuntime::Impl {
     return e.error.kind == ErrorKind::transient || e.error.kind == ErrorKind::rate_limited;
   }
 
-  asio::awaitable<void> answer(Job job) {
-    auto claimed = store_.mark_dispatched(account_.id, job.post_id, now_ms());
-    if (!claimed) {
-      log(log::Level::error, "cannot claim post {}: {}", job.post_id, claimed.error().message);
-      co_return;
-    }
-    if (!*claimed) co_return;  // answered, dead, or taken by another path
-
-    // stop() cancels the wait between attempts. The timer is shared with the set, not removed by a
-    // destructor: a frame destroyed with the io_context must not touch the runtime.
-    auto retry_timer = std::make_shared<asio::steady_timer>(io_);
-    retry_timers_.insert(retry_timer);
-    co_await answer_with_retries(std::move(job), *retry_timer);
-    retry_timers_.erase(retry_timer);
-  }
-
-  asio::awaitable<void> answer_with_retries(Job job, asio::steady_timer& retry_timer) {
+  asio::awaitable<void> answer_with_retries(TurnJob job, asio::steady_timer& retry_timer, std::string session) {
     net::Backoff backoff(kAnswerRetry);
-    for (int attempt = 1; !stopping_; ++attempt) {
-      auto step = co_await answer_once(job);
+    for (int attempt = 1; !stopping_ || handover_; ++attempt) {
+      auto step = co_await answer_once(job, session);
       if (step.done) co_return;
       if (!retryable(*step.error) || attempt >= kMaxAnswerAttempts) {
         finish_dead(job, fmt::format("answer_failed_{}", to_string(step.error->error.kind)),
@@ -361,43 +763,94 @@ struct AccountRuntime::Impl {
     std::optional<mattermost::ApiError> error;
   };
 
-  asio::awaitable<AnswerStep> answer_once(Job& job) {
-    if (!job.post) {
-      auto fetched = co_await api_.get_post(job.post_id);
-      if (!fetched) {
-        if (fetched.error().error.kind == ErrorKind::not_found) {
-          finish_dead(job, "post_gone", fetched.error().error.message);
-          co_return AnswerStep{true, std::nullopt};
-        }
-        co_return AnswerStep{false, fetched.error()};
-      }
-      job.post = std::move(*fetched);
-      if (job.post->delete_at != 0) {
-        finish_dead(job, "post_deleted", "the post was deleted before it was answered");
+  // A post recovered after a restart is fetched again and decided again with today's config.
+  asio::awaitable<AnswerStep> restore(TurnJob& job) {
+    auto fetched = co_await api_.get_post(job.post_id);
+    if (!fetched) {
+      if (fetched.error().error.kind == ErrorKind::not_found) {
+        finish_dead(job, "post_gone", fetched.error().error.message);
         co_return AnswerStep{true, std::nullopt};
       }
+      co_return AnswerStep{false, fetched.error()};
+    }
+    job.post = std::move(*fetched);
+    if (job.post->delete_at != 0) {
+      finish_dead(job, "post_deleted", "the post was deleted before it was answered");
+      co_return AnswerStep{true, std::nullopt};
+    }
+    gateway::InboundFacts facts;
+    facts.has_files = !job.post->file_ids.empty();
+    co_await complete_facts(*job.post, facts);
+    facts.post = &*job.post;
+    if (!job.post->root_id.empty() && facts.channel && facts.channel->type != mattermost::ChannelType::direct) {
+      facts.bot_replied_in_thread = recorded_thread(account_.id, job.post->root_id);
+      facts.thread_root_by_bot = recorded_thread(account_.id + std::string(kBotRootsSuffix), job.post->root_id);
+    }
+    const auto approved = facts.channel ? approved_senders(facts.channel->type) : std::set<std::string>{};
+    gateway::InboundContext context;
+    context.account = &account_;
+    context.bot = bot_;
+    context.dm_scope = live_->dm_scope;
+    context.approved_senders = &approved;
+    const auto decision = gateway::decide_inbound(facts, context);
+    if (decision.verdict != gateway::Verdict::answer) {
+      const std::string reason = decision.verdict == gateway::Verdict::pair ? "pairing_required" : decision.reason;
+      finish_dead(job, reason, "not answered under the current configuration");
+      co_return AnswerStep{true, std::nullopt};
+    }
+    job.route = decision.route;
+    job.body = decision.body;
+    job.was_mentioned = decision.was_mentioned;
+    job.command_authorized = decision.command_authorized;
+    job.sender_name = facts.sender.username;
+    job.channel = *facts.channel;
+    co_return AnswerStep{};
+  }
+
+  asio::awaitable<AnswerStep> answer_once(TurnJob& job, const std::string& session) {
+    if (!job.post || !job.route) {
+      auto restored = co_await restore(job);
+      if (restored.done || restored.error) co_return restored;
     }
     if (job.may_have_answer) {
       auto existing = co_await find_tagged_reply(*job.post, job.channel_id);
       if (!existing) co_return AnswerStep{false, existing.error()};
       if (!existing->empty()) {
-        log(log::Level::info, "post {} was answered before the restart (reply {})", job.post_id, *existing);
+        log(log::Level::info, "post {} was answered before (reply {})", job.post_id, *existing);
         record_answered(job, *existing);
         co_return AnswerStep{true, std::nullopt};
       }
       job.may_have_answer = false;
     }
+    if (cancelled_.contains(session)) {
+      finish_dead(job, "interrupted", "a newer post of the session interrupted the turn (queue mode interrupt)");
+      co_return AnswerStep{true, std::nullopt};
+    }
+    const gateway::Route& route = *job.route;
+    // §4.11: typing while the turn runs; a failure is only logged.
+    if (auto typing = co_await api_.send_typing(route.channel_id, route.root_id); !typing)
+      log(log::Level::debug, "typing indicator failed: {}", typing.error().error.message);
+
+    const auto context = turn_context(job);
+    if (log::enabled(log::Level::trace))
+      log(log::Level::trace, "turn context: {}", boost::json::serialize(gateway::to_json(context)));
+
     mattermost::CreatePost reply;
-    reply.channel_id = job.post->channel_id.empty() ? job.channel_id : job.post->channel_id;
-    reply.message = agent::echo_answer(job.post->message);
-    reply.root_id = job.post->root_id;
+    reply.channel_id = route.channel_id;
+    reply.message = agent::echo_answer(job.body);
+    reply.root_id = route.root_id;
     reply.props[kReplyToProp] = job.post_id;
+    if (!job.merged.empty()) {
+      boost::json::array merged;
+      for (const auto& id : job.merged) merged.emplace_back(id);
+      reply.props[kMergedProp] = std::move(merged);
+    }
     auto created = co_await api_.create_post(std::move(reply));
     if (!created) {
       if (created.error().receipt_lost) {
         // Visible to the user already: sending again would answer twice.
         log(log::Level::warn, "post {}: the answer was delivered but its receipt was lost", job.post_id);
-        record_answered(job, "receipt-lost");
+        delivered(job, "receipt-lost");
         co_return AnswerStep{true, std::nullopt};
       }
       // A transport failure (a timeout, a dropped connection) may come after the server created
@@ -406,18 +859,67 @@ struct AccountRuntime::Impl {
         job.may_have_answer = true;
       co_return AnswerStep{false, created.error()};
     }
-    record_answered(job, created->id);
+    delivered(job, created->id);
     co_return AnswerStep{true, std::nullopt};
   }
 
-  void record_answered(const Job& job, std::string_view reply_id) {
+  // The §4.9 context of the turn, with the history window and the system events of the session.
+  gateway::TurnContext turn_context(const TurnJob& job) {
+    const gateway::Route& route = *job.route;
+    const auto& post = *job.post;
+    gateway::TurnInput input;
+    input.route = route;
+    input.account_id = account_.id;
+    input.dm_scope = live_->dm_scope;
+    input.envelope.chat_type = route.chat_type;
+    input.envelope.channel_id = route.channel_id;
+    input.envelope.channel_name = job.channel.name;
+    input.envelope.channel_display = job.channel.display_name;
+    input.envelope.sender_id = post.user_id;
+    input.envelope.sender_name = job.sender_name;
+    input.envelope.post_id = post.id;
+    input.envelope.timestamp_ms = post.create_at;
+    input.envelope.body = job.body;
+    input.team_id = job.channel.team_id;
+    input.was_mentioned = job.was_mentioned;
+    input.command_authorized = job.command_authorized;
+    input.control_command = gateway::is_control_command(job.body);
+    input.command_body = job.body;
+    if (const auto key = gateway::history_key(route))
+      input.history = history_.window(*key, post.id, post.create_at, job.merged);
+    if (!job.merged.empty()) {
+      input.merged_post_ids = job.merged;
+      input.merged_post_ids.push_back(job.post_id);
+    }
+    auto context = gateway::make_turn_context(input);
+    for (const auto& event : system_events_.take(route.base_session_key))
+      log(log::Level::debug, "system event for session {}: {}", route.base_session_key, event.text);
+    return context;
+  }
+
+  void delivered(const TurnJob& job, std::string_view reply_id) {
+    const gateway::Route& route = *job.route;
+    log(log::Level::info, "delivered reply to {} (session {}, post {}, root {})", route.to, route.session_key,
+        job.post_id, route.root_id.empty() ? "none" : route.root_id);
+    record_answered(job, reply_id);
+    if (const auto key = gateway::history_key(route)) history_.clear(*key);
+    // §5.5: a visible reply in a thread makes the bot a participant there (§4.6).
+    if (!route.root_id.empty() && route.chat_type != gateway::ChatType::direct) {
+      if (auto r = store_.record_thread_participation(account_.id, route.root_id, now_ms()); !r)
+        log(log::Level::warn, "cannot record thread participation: {}", r.error().message);
+    }
+  }
+
+  void record_answered(const TurnJob& job, std::string_view reply_id) {
     ++status_.counters.posts_answered;
     log(log::Level::debug, "post {} answered by {}", job.post_id, reply_id);
+    for (const auto& id : job.merged) (void)store_.mark_answered(account_.id, id, reply_id, now_ms());
     if (auto r = store_.mark_answered(account_.id, job.post_id, reply_id, now_ms()); !r)
       log(log::Level::error, "cannot record the answer to post {}: {}", job.post_id, r.error().message);
   }
 
-  // The id of a reply tagged with the post (props.mmclaw_reply_to), or "" when there is none.
+  // The id of a reply tagged with the post (props.mmclaw_reply_to, or among props.mmclaw_merged),
+  // or "" when there is none.
   asio::awaitable<mattermost::ApiResult<std::string>> find_tagged_reply(const mattermost::Post& post,
                                                                         std::string channel_id) {
     mattermost::PostsQuery query;
@@ -425,9 +927,13 @@ struct AccountRuntime::Impl {
     auto list = co_await api_.get_channel_posts(std::move(channel_id), query);
     if (!list) co_return std::unexpected(list.error());
     for (const auto& candidate : list->posts) {
+      if (candidate.delete_at != 0) continue;
       const auto* tag = candidate.props.if_contains(kReplyToProp);
-      if (tag != nullptr && tag->is_string() && tag->get_string() == post.id && candidate.delete_at == 0)
-        co_return candidate.id;
+      if (tag != nullptr && tag->is_string() && tag->get_string() == post.id) co_return candidate.id;
+      const auto* merged = candidate.props.if_contains(kMergedProp);
+      if (merged != nullptr && merged->is_array())
+        for (const auto& id : merged->get_array())
+          if (id.is_string() && id.get_string() == post.id) co_return candidate.id;
     }
     co_return std::string{};
   }
@@ -542,7 +1048,19 @@ struct AccountRuntime::Impl {
         auto page = gateway::sweep_page(std::move(list->posts), window);
         for (auto& post : page.new_posts) {
           if (post.channel_id.empty()) post.channel_id = channel.id;
-          if (accept(post, channel.type, /*caught_up=*/true)) ++channel_recorded;
+          gateway::InboundFacts facts;
+          if (channel.type) {
+            gateway::ChannelFacts channel_facts;
+            channel_facts.id = channel.id;
+            channel_facts.type = *channel.type;
+            channel_facts.name = channel.name;
+            channel_facts.display_name = channel.display_name;
+            channel_facts.team_id = channel.team_id;
+            facts.channel = std::move(channel_facts);
+          }
+          facts.has_files = !post.file_ids.empty();
+          co_await complete_facts(post, facts);
+          if (accept(post, std::move(facts), Origin::caught_up)) ++channel_recorded;
         }
         // Every post of the page was recorded or deliberately skipped: the cursor may pass them.
         if (page.max_update_at > 0) {
@@ -599,7 +1117,7 @@ struct AccountRuntime::Impl {
     if (stopping_) co_return;
     monitor.state = mattermost::MonitorState::ready;
     monitor.connected = true;
-    spawn(diagnose_membership(), "membership check");
+    on_identified();
     bool first = true;
     while (!stopping_) {
       CursorSnapshot cursors;
@@ -662,8 +1180,10 @@ struct AccountRuntime::Impl {
 
   asio::io_context& io_;
   store::Store& store_;
-  std::shared_ptr<const config::Snapshot> snapshot_;
-  const config::AccountConfig& account_;
+  TurnLanes& lanes_;
+  std::shared_ptr<const config::Snapshot> snapshot_;  // the one the account was started with
+  std::shared_ptr<const config::Snapshot> live_;      // the newest: settings read per post
+  const config::AccountConfig& account_;              // in snapshot_
   mattermost::Api api_;
   asio::ssl::context* tls_;
   std::unique_ptr<mattermost::Monitor> monitor_;
@@ -671,7 +1191,16 @@ struct AccountRuntime::Impl {
   gateway::BotIdentity bot_;
   AccountStatus status_;
   std::int64_t baseline_ms_ = 0;
-  std::map<std::string, Lane, std::less<>> lanes_;
+  bool recover_ = true;
+  bool handover_ = false;  // stopping for a reload: turns in flight finish, queued ones wait for the successor
+  std::function<void()> on_disconnected_;
+  gateway::Debouncer debouncer_;
+  std::map<std::string, TurnJob, std::less<>> debounced_;  // posts held by the debouncer, by id
+  bool debounce_armed_ = false;
+  gateway::HistoryWindow history_;
+  gateway::SystemEventQueue system_events_;
+  std::set<std::string, std::less<>> hinted_channels_;  // the no-mention hint is logged once per channel
+  std::set<std::string, std::less<>> cancelled_;        // sessions whose running turn was interrupted
   bool sweeping_ = false;
   bool sweep_again_ = false;
   bool sweep_retry_pending_ = false;
@@ -682,13 +1211,16 @@ struct AccountRuntime::Impl {
   asio::steady_timer poll_timer_;
   asio::steady_timer sweep_retry_timer_;
   asio::steady_timer idle_timer_;
+  asio::steady_timer debounce_timer_;
+  asio::steady_timer approval_timer_;
   std::set<std::shared_ptr<asio::steady_timer>> retry_timers_;
 };
 
 AccountRuntime::AccountRuntime(asio::io_context& io, store::Store& store, net::HttpClient& http,
-                               asio::ssl::context* tls, std::shared_ptr<const config::Snapshot> snapshot,
-                               const config::AccountConfig& account)
-    : impl_(std::make_unique<Impl>(io, store, http, tls, std::move(snapshot), account)) {}
+                               asio::ssl::context* tls, TurnLanes& lanes,
+                               std::shared_ptr<const config::Snapshot> snapshot,
+                               const config::AccountConfig& account, bool recover)
+    : impl_(std::make_unique<Impl>(io, store, http, tls, lanes, std::move(snapshot), account, recover)) {}
 
 AccountRuntime::~AccountRuntime() = default;
 
@@ -698,6 +1230,19 @@ asio::awaitable<void> AccountRuntime::run() {
 
 void AccountRuntime::stop() {
   impl_->stop();
+}
+
+void AccountRuntime::stop_for_reload() {
+  impl_->handover_ = true;
+  impl_->stop();
+}
+
+void AccountRuntime::on_disconnected(std::function<void()> callback) {
+  impl_->on_disconnected_ = std::move(callback);
+}
+
+void AccountRuntime::update_snapshot(std::shared_ptr<const config::Snapshot> snapshot) {
+  impl_->live_ = std::move(snapshot);
 }
 
 AccountStatus AccountRuntime::status() const {

@@ -1,18 +1,23 @@
 #pragma once
 // One enabled account at run time: its REST client, its WebSocket monitor (or the REST poller
-// when `useWebSocket: false`), durable ingress, catch-up sweeps, and the answers. The composition
-// of the pure decisions (gateway/ingress, gateway/catch_up, agent/backends/echo) with the I/O
-// (mattermost/api, mattermost/monitor, the store).
+// when `useWebSocket: false`), durable ingress, catch-up sweeps, the inbound decisions, pairing,
+// debounce, and the turns that answer. The composition of the pure decisions (gateway/*) with the
+// I/O (mattermost/api, mattermost/monitor, the store); turns are scheduled by the shared TurnLanes.
 //
 // Exactly one answer per post (ARCHITECTURE.md rule 9): a post is recorded in the store before it
 // is answered; live events, WebSocket replay, catch-up and restarts all meet in the store's
 // admission, and a post handed back after a restart that may have been answered already is
 // answered only when no reply tagged with its id (props.mmclaw_reply_to) exists. Posts of one
-// channel are answered one at a time, in the order they were recorded.
+// session run one turn at a time, in the order they were recorded (app/turn_lanes).
+//
+// Every post not answered is dropped with a stable reason code, logged at debug and counted
+// (AccountCounters::drops).
 //
 // Not thread-safe: everything runs on the io_context's thread.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,12 +40,16 @@ class Store;
 
 namespace mmclaw::app {
 
+class TurnLanes;
+
 // The key every answer carries in its props: the id of the post it answers.
 inline constexpr std::string_view kReplyToProp = "mmclaw_reply_to";
+// The other posts an answer answers, when a debounce or collect mode merged several into one turn.
+inline constexpr std::string_view kMergedProp = "mmclaw_merged";
 
 struct AccountCounters {
   std::int64_t posts_seen = 0;       // posted events and swept posts screened
-  std::int64_t posts_dropped = 0;    // screened out (own, system, not mentioned, ...)
+  std::int64_t posts_dropped = 0;    // not answered, for any reason in `drops`
   std::int64_t posts_recorded = 0;   // new in the store
   std::int64_t posts_duplicate = 0;  // already recorded (replay, catch-up, restart)
   std::int64_t posts_caught_up = 0;  // recorded by a catch-up sweep or a poll
@@ -48,6 +57,9 @@ struct AccountCounters {
   std::int64_t posts_failed = 0;  // dead after an error
   std::int64_t sweeps = 0;
   std::int64_t malformed_frames = 0;
+  std::int64_t pairing_requests = 0;  // pairing codes issued
+  std::int64_t reactions = 0;         // reactions queued as system events
+  std::map<std::string, std::int64_t, std::less<>> drops;  // by reason code (self, no_mention, ...)
 };
 
 struct AccountStatus {
@@ -59,9 +71,11 @@ struct AccountStatus {
 
 class AccountRuntime {
  public:
+  // `account` lives in `snapshot`. `recover` hands back the posts a previous process left
+  // unfinished (once per account per process: not again when a reload restarts the account).
   AccountRuntime(boost::asio::io_context& io, store::Store& store, net::HttpClient& http,
-                 boost::asio::ssl::context* tls, std::shared_ptr<const config::Snapshot> snapshot,
-                 const config::AccountConfig& account);
+                 boost::asio::ssl::context* tls, TurnLanes& lanes, std::shared_ptr<const config::Snapshot> snapshot,
+                 const config::AccountConfig& account, bool recover = true);
   ~AccountRuntime();
   AccountRuntime(const AccountRuntime&) = delete;
   AccountRuntime& operator=(const AccountRuntime&) = delete;
@@ -71,6 +85,18 @@ class AccountRuntime {
   // after the next start).
   boost::asio::awaitable<void> run();
   void stop();
+  // Stops for a reload that restarts the account: the connection closes at once, answers in flight
+  // finish (however long their retries take), and queued posts wait in the lanes for the
+  // account's next runtime.
+  void stop_for_reload();
+
+  // Called once when the account's connection is closed for good (after stop()), before its turns
+  // in flight have finished: a reload may open the account's new connection from then on.
+  void on_disconnected(std::function<void()> callback);
+
+  // A reload that does not restart the account: settings read per post (session.dmScope,
+  // messages.*, agents.*) come from `snapshot` from now on; the account's own config is unchanged.
+  void update_snapshot(std::shared_ptr<const config::Snapshot> snapshot);
 
   AccountStatus status() const;
 

@@ -8,6 +8,7 @@
 #include "app/cmd_config.hpp"
 #include "app/cmd_gateway.hpp"
 #include "app/cmd_demo.hpp"
+#include "app/cmd_pairing.hpp"
 #include "util/log.hpp"
 
 namespace mmclaw::app {
@@ -95,15 +96,20 @@ int run_cli(int argc, char** argv) {
   app.add_subcommand("status", "Accounts, connection state and last errors of the running gateway")
       ->callback(choose(Command::status));
 
-  std::string code;
+  PairingOptions pairing_options;
   auto* pairing = app.add_subcommand("pairing", "Pending DM pairing requests");
   pairing->require_subcommand(1);
-  pairing->add_subcommand("list", "List pending pairing requests")->callback(choose(Command::pairing_list));
+  auto* pairing_list = pairing->add_subcommand("list", "List pending pairing requests");
+  pairing_list->add_option("--account", pairing_options.account, "Only this account's requests");
+  pairing_list->add_flag("--json", pairing_options.json, "Print the requests as a JSON array");
+  pairing_list->callback(choose(Command::pairing_list));
   auto* approve = pairing->add_subcommand("approve", "Approve a pairing code");
-  approve->add_option("CODE", code, "The pairing code")->required();
+  approve->add_option("CODE", pairing_options.code, "The pairing code (case does not matter)")->required();
+  approve->add_option("--account", pairing_options.account, "Only look at this account's requests");
   approve->callback(choose(Command::pairing_approve));
   auto* deny = pairing->add_subcommand("deny", "Deny a pairing code");
-  deny->add_option("CODE", code, "The pairing code")->required();
+  deny->add_option("CODE", pairing_options.code, "The pairing code (case does not matter)")->required();
+  deny->add_option("--account", pairing_options.account, "Only look at this account's requests");
   deny->callback(choose(Command::pairing_deny));
 
   struct MessageArgs {
@@ -173,9 +179,9 @@ int run_cli(int argc, char** argv) {
     case Command::gateway: return run_gateway(global);
     case Command::doctor: return not_available("doctor");
     case Command::status: return not_available("status");
-    case Command::pairing_list: return not_available("pairing list");
-    case Command::pairing_approve: return not_available("pairing approve");
-    case Command::pairing_deny: return not_available("pairing deny");
+    case Command::pairing_list: return run_pairing_list(global, pairing_options);
+    case Command::pairing_approve: return run_pairing_approve(global, pairing_options);
+    case Command::pairing_deny: return run_pairing_deny(global, pairing_options);
     case Command::message_send: return not_available("message send");
     case Command::message_react: return not_available("message react");
     case Command::message_read: return not_available("message read");

@@ -4,17 +4,24 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include "app/account_runtime.hpp"
 #include "app/cmd_config.hpp"
+#include "app/config_reload.hpp"
+#include "app/turn_lanes.hpp"
+#include "config/diff.hpp"
 #include "mattermost/api.hpp"
 #include "net/http_client.hpp"
 #include "net/proxy.hpp"
@@ -81,12 +88,212 @@ Result<std::string> choose_backend(const config::Snapshot& snap) {
   return provider_id;
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "none" : out;
+}
+
 std::unique_ptr<asio::ssl::context> make_tls_context() {
   auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   tls->set_default_verify_paths();
   tls->set_verify_mode(asio::ssl::verify_peer);
   return tls;
 }
+
+// The running gateway: its accounts, the lanes they share, and reloads (channel-behaviour §13).
+// Each account has at most one runtime with an open connection: on a restart the old runtime's
+// connection closes before the new one opens; the old one's answers in flight finish on their own.
+class Gateway {
+ public:
+  Gateway(asio::io_context& io, store::Store& store, GlobalOptions global, net::ProxySettings proxy,
+          std::shared_ptr<const config::Snapshot> snapshot)
+      : io_(io),
+        store_(store),
+        global_(std::move(global)),
+        proxy_(std::move(proxy)),
+        snapshot_(std::move(snapshot)),
+        lanes_(snapshot_->agent.max_concurrent_turns, snapshot_->messages.queue.cap) {}
+
+  ~Gateway() {
+    // Runtimes first: their sockets and timers need the io_context, and their turns the lanes.
+    accounts_.clear();
+  }
+
+  // Starts every enabled account; false when one cannot be built.
+  bool start() {
+    for (const auto& account : snapshot_->accounts)
+      if (account.enabled && !start_account(account.id, /*recover=*/true)) return false;
+    return true;
+  }
+
+  // Stops everything; the io_context stops when the last runtime ended.
+  void stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, slot] : accounts_)
+      if (slot.current) slot.current->runtime->stop();
+    maybe_finish();
+  }
+
+  std::size_t account_count() const { return accounts_.size(); }
+  const config::Snapshot& snapshot() const { return *snapshot_; }
+
+  // Reads the config again. An invalid file changes nothing: the gateway keeps serving with the
+  // config it has, and every error is logged.
+  void reload(std::string_view why) {
+    if (stopping_) return;
+    log::info(kComponent, "config reload ({}): reading {}", why, snapshot_->source_path.string());
+    const auto loaded = load_command_config(global_, /*resolve_secrets=*/true);
+    const auto refuse = [&](std::string_view reason) {
+      log::error(kComponent, "config reload failed: {}; still running on the previous config", reason);
+    };
+    if (loaded.file_error) return refuse(*loaded.file_error);
+    if (!loaded.ok()) {
+      std::ostringstream issues;
+      print_config_issues(loaded, issues, /*include_notes=*/false);
+      std::string line;
+      std::istringstream lines(issues.str());
+      while (std::getline(lines, line))
+        if (!line.empty()) log::error(kComponent, "{}", line);
+      return refuse(fmt::format("{} is not valid", loaded.path.string()));
+    }
+    if (auto backend = choose_backend(*loaded.snapshot); !backend) return refuse(backend.error().message);
+
+    const auto next = loaded.snapshot;
+    const auto plan = config::plan_reload(*snapshot_, *next);
+    if (plan.empty()) {
+      log::info(kComponent, "config reload: nothing changed");
+      snapshot_ = next;
+      return;
+    }
+    log::info(kComponent, "config reload: restarting {}; starting {}; stopping {}; applied to new posts: {}",
+              join(plan.restart), join(plan.start), join(plan.stop), join(plan.live));
+    for (const auto& key : plan.needs_process_restart)
+      log::warn(kComponent, "config reload: {} changed; it takes effect when mmclaw is restarted", key);
+    snapshot_ = next;
+    lanes_.set_limits(next->agent.max_concurrent_turns, next->messages.queue.cap);
+    if (on_reloaded) on_reloaded(*next);
+    for (const auto& id : plan.stop) retire(id, /*handover=*/false);
+    for (const auto& id : plan.restart) retire(id, /*handover=*/true);
+    for (const auto& id : plan.start) start_account(id, /*recover=*/true);
+    // Accounts that keep running read the new per-post settings.
+    for (auto& [id, slot] : accounts_)
+      if (slot.current && slot.current->snapshot != next) slot.current->runtime->update_snapshot(next);
+  }
+
+  std::function<void(const config::Snapshot&)> on_reloaded;
+
+ private:
+  struct Running {
+    std::shared_ptr<const config::Snapshot> snapshot;  // the one it started with
+    std::unique_ptr<net::HttpClient> http;
+    std::unique_ptr<AccountRuntime> runtime;
+  };
+  struct Slot {
+    std::shared_ptr<Running> current;                // null while a restart waits for the old connection
+    std::vector<std::shared_ptr<Running>> retiring;  // stopped; answers in flight finishing
+    bool restart_pending = false;
+  };
+
+  bool start_account(const std::string& id, bool recover) {
+    const config::AccountConfig* account = snapshot_->find_account(id);
+    if (account == nullptr || !account->enabled) return true;
+    auto running = std::make_shared<Running>();
+    running->snapshot = snapshot_;
+    try {
+      if (util::starts_with_icase(account->base_url, "https:") && !tls_) tls_ = make_tls_context();
+      net::HttpClientOptions options;
+      options.proxy = proxy_;
+      options.user_agent = fmt::format("mmclaw/{}", MMCLAW_VERSION);
+      net::SsrfPolicy ssrf;
+      ssrf.allow_private_network = account->dangerously_allow_private_network;
+      running->http = std::make_unique<net::HttpClient>(
+          io_, mattermost::http_options_with_ssrf_guard(std::move(options), ssrf));
+      running->runtime = std::make_unique<AccountRuntime>(io_, store_, *running->http, tls_.get(), lanes_,
+                                                          snapshot_, *account, recover);
+    } catch (const std::exception& e) {
+      log::error(kComponent, "account {} cannot start: {}", id, e.what());
+      return false;
+    }
+    auto& slot = accounts_[id];
+    slot.current = running;
+    asio::co_spawn(io_, running->runtime->run(), [this, id, running](std::exception_ptr error) {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log::error(kComponent, "account {} stopped on an unexpected error: {}", id, e.what());
+        }
+      }
+      // Destroyed outside its own completion.
+      asio::post(io_, [this, id, running] { ended(id, running); });
+    });
+    return true;
+  }
+
+  // Stops the account's runtime; with `handover` a new one starts once the old connection closed.
+  void retire(const std::string& id, bool handover) {
+    auto it = accounts_.find(id);
+    if (it == accounts_.end()) {
+      if (handover) start_account(id, /*recover=*/true);
+      return;
+    }
+    auto& slot = it->second;
+    if (!slot.current) {  // already restarting: the pending start reads the newest snapshot
+      slot.restart_pending = handover;
+      return;
+    }
+    auto old = std::move(slot.current);
+    slot.retiring.push_back(old);
+    slot.restart_pending = handover;
+    old->runtime->on_disconnected([this, id] {
+      asio::post(io_, [this, id] {
+        auto found = accounts_.find(id);
+        if (found == accounts_.end() || stopping_ || !found->second.restart_pending || found->second.current)
+          return;
+        found->second.restart_pending = false;
+        start_account(id, /*recover=*/false);
+      });
+    });
+    if (handover)
+      old->runtime->stop_for_reload();
+    else
+      old->runtime->stop();
+  }
+
+  void ended(const std::string& id, const std::shared_ptr<Running>& running) {
+    auto it = accounts_.find(id);
+    if (it != accounts_.end()) {
+      auto& slot = it->second;
+      if (slot.current == running) slot.current.reset();
+      std::erase(slot.retiring, running);
+      if (!slot.current && slot.retiring.empty() && !slot.restart_pending) accounts_.erase(it);
+    }
+    maybe_finish();
+  }
+
+  void maybe_finish() {
+    if (!stopping_) return;
+    for (const auto& [id, slot] : accounts_)
+      if (slot.current || !slot.retiring.empty()) return;
+    if (on_finished) on_finished();
+  }
+
+ public:
+  std::function<void()> on_finished;
+
+ private:
+  asio::io_context& io_;
+  store::Store& store_;
+  GlobalOptions global_;
+  net::ProxySettings proxy_;
+  std::shared_ptr<const config::Snapshot> snapshot_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  TurnLanes lanes_;
+  std::map<std::string, Slot> accounts_;
+  bool stopping_ = false;
+};
 
 }  // namespace
 
@@ -107,10 +314,7 @@ int run_gateway(const GlobalOptions& global) {
     std::cerr << backend.error().message << (backend.error().message.ends_with('\n') ? "" : "\n");
     return kExitUsage;
   }
-  std::vector<const config::AccountConfig*> accounts;
-  for (const auto& account : snapshot->accounts)
-    if (account.enabled) accounts.push_back(&account);
-  if (accounts.empty()) {
+  if (std::ranges::none_of(snapshot->accounts, [](const auto& a) { return a.enabled; })) {
     std::cerr << "mmclaw: no enabled Mattermost account in " << loaded.path.string() << '\n';
     return kExitUsage;
   }
@@ -121,7 +325,7 @@ int run_gateway(const GlobalOptions& global) {
     return kExitFailure;
   }
   // Housekeeping: finished ingress rows are kept well beyond catch-up's reach (a deleted row would
-  // be admitted as new again), then dropped in small batches.
+  // be admitted as new again), then dropped in small batches; thread participation counts for 7 days.
   {
     const std::int64_t keep_ms = std::max<std::int64_t>(
         kKeepFinishedPostsMs, std::int64_t{snapshot->mmclaw.catch_up_max_age_minutes} * 120'000);
@@ -130,6 +334,10 @@ int run_gateway(const GlobalOptions& global) {
                          .count();
     for (int batch = 0; batch < 100; ++batch) {
       auto pruned = (*store)->prune_ingress(now - keep_ms, 1000);
+      if (!pruned || *pruned < 1000) break;
+    }
+    for (int batch = 0; batch < 100; ++batch) {
+      auto pruned = (*store)->prune_thread_participation(now - kKeepFinishedPostsMs, 1000);
       if (!pruned || *pruned < 1000) break;
     }
   }
@@ -142,38 +350,33 @@ int run_gateway(const GlobalOptions& global) {
   // Declared after the io_context, so destroyed before it: their sockets and timers need its
   // services. Coroutine frames still pending when it is destroyed touch nothing of theirs.
   asio::io_context io(1);
-  std::unique_ptr<asio::ssl::context> tls;
-  std::vector<std::unique_ptr<net::HttpClient>> http_clients;
-  std::vector<std::unique_ptr<AccountRuntime>> runtimes;
-  try {
-    // The system CA store is only loaded when an account needs it (wss://).
-    if (std::ranges::any_of(accounts,
-                            [](const auto* a) { return util::starts_with_icase(a->base_url, "https:"); }))
-      tls = make_tls_context();
-    for (const auto* account : accounts) {
-      net::HttpClientOptions options;
-      options.proxy = *proxy;
-      options.user_agent = fmt::format("mmclaw/{}", MMCLAW_VERSION);
-      net::SsrfPolicy ssrf;
-      ssrf.allow_private_network = account->dangerously_allow_private_network;
-      http_clients.push_back(std::make_unique<net::HttpClient>(
-          io, mattermost::http_options_with_ssrf_guard(std::move(options), ssrf)));
-      runtimes.push_back(
-          std::make_unique<AccountRuntime>(io, **store, *http_clients.back(), tls.get(), snapshot, *account));
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "mmclaw: the gateway cannot start: " << e.what() << '\n';
+  Gateway gateway(io, **store, global, *proxy, snapshot);
+  if (!gateway.start()) {
+    std::cerr << "mmclaw: the gateway cannot start; see the log\n";
     return kExitUsage;
   }
-
   log::info(kComponent, "mmclaw {} gateway starting: {} account{}, answering with the {} backend ({})",
-            MMCLAW_VERSION, runtimes.size(), runtimes.size() == 1 ? "" : "s", "echo", *backend);
+            MMCLAW_VERSION, gateway.account_count(), gateway.account_count() == 1 ? "" : "s", "echo", *backend);
+
+  ConfigWatcher watcher(io, loaded.path, [&] { gateway.reload("file changed"); });
+  const auto apply_reload_settings = [&](const config::Snapshot& snap) {
+    watcher.set_enabled(snap.gateway.reload_mode != config::ReloadMode::off);
+    watcher.set_debounce(std::chrono::milliseconds(snap.gateway.reload_debounce_ms));
+    watcher.rebase();
+  };
+  apply_reload_settings(*snapshot);
+  gateway.on_reloaded = apply_reload_settings;
+  asio::co_spawn(io, watcher.run(), asio::detached);
 
   bool stopping = false;
-  auto stop_all = [&] {
-    for (auto& runtime : runtimes) runtime->stop();
-  };
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set reload_signals(io, SIGHUP, SIGUSR1);
+  gateway.on_finished = [&] {
+    signals.cancel();
+    reload_signals.cancel();
+    watcher.stop();
+    io.stop();
+  };
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
@@ -184,28 +387,19 @@ int run_gateway(const GlobalOptions& global) {
         }
         stopping = true;
         log::info(kComponent, "signal {}: stopping", signal);
-        stop_all();
+        watcher.stop();
+        gateway.stop();
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  std::function<void(const boost::system::error_code&, int)> on_reload_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec || stopping) return;
+        gateway.reload(signal == SIGHUP ? "SIGHUP" : "SIGUSR1");
+        reload_signals.async_wait(on_reload_signal);
+      };
+  reload_signals.async_wait(on_reload_signal);
 
-  std::size_t running = runtimes.size();
-  for (auto& runtime : runtimes) {
-    asio::co_spawn(io, runtime->run(), [&](std::exception_ptr error) {
-      if (error) {
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          log::error(kComponent, "an account stopped on an unexpected error: {}", e.what());
-        }
-      }
-      if (--running == 0) {
-        signals.cancel();
-        for (auto& http : http_clients) http->close_idle();
-        io.stop();
-      }
-    });
-  }
   io.run();
   log::info(kComponent, "gateway stopped");
   return kExitOk;

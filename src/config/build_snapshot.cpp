@@ -249,6 +249,14 @@ class SnapshotBuilder {
                                                            {"all", AckScope::all}})
                                            .value_or(AckScope::group_mentions);
     snap.messages.remove_ack_after_reply = get_bool(messages, "removeAckAfterReply").value_or(false);
+    const auto* queue = object_at(messages, "queue");
+    snap.messages.queue.mode = get_enum<QueueMode>(queue, "mode",
+                                                   {{"followup", QueueMode::followup},
+                                                    {"collect", QueueMode::collect},
+                                                    {"interrupt", QueueMode::interrupt},
+                                                    {"steer", QueueMode::steer}})
+                                   .value_or(QueueMode::followup);
+    snap.messages.queue.cap = get_int(queue, "cap").value_or(20);
 
     snap.dm_scope = get_enum<DmScope>(object_at(root_, "session"), "dmScope",
                                       {{"main", DmScope::main},
@@ -268,6 +276,7 @@ class SnapshotBuilder {
         }
       }
       snap.agent.system_prompt = get_string(defaults, "systemPrompt");
+      snap.agent.max_concurrent_turns = get_int(defaults, "maxConcurrent").value_or(4);
     }
 
     const auto* mmclaw = object_at(root_, "mmclaw");

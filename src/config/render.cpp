@@ -250,6 +250,7 @@ json::object render_snapshot(const Snapshot& snap) {
   static constexpr std::string_view kScope[] = {"main", "per-peer", "per-channel-peer",
                                                 "per-account-channel-peer"};
   static constexpr std::string_view kAckScope[] = {"group-mentions", "group-all", "direct", "all"};
+  static constexpr std::string_view kQueueMode[] = {"followup", "collect", "interrupt", "steer"};
   static constexpr std::string_view kLevel[] = {"trace", "debug", "info", "warn", "error", "off"};
   return json::object{
       {"configPath", snap.source_path.string()},
@@ -269,7 +270,9 @@ json::object render_snapshot(const Snapshot& snap) {
                     {"groupHistoryLimit", optional_value(snap.messages.group_history_limit)},
                     {"ackReaction", optional_value(snap.messages.ack_reaction)},
                     {"ackReactionScope", kAckScope[static_cast<int>(snap.messages.ack_reaction_scope)]},
-                    {"removeAckAfterReply", snap.messages.remove_ack_after_reply}}},
+                    {"removeAckAfterReply", snap.messages.remove_ack_after_reply},
+                    {"queue", json::object{{"mode", kQueueMode[static_cast<int>(snap.messages.queue.mode)]},
+                                           {"cap", snap.messages.queue.cap}}}}},
       {"session", json::object{{"dmScope", kScope[static_cast<int>(snap.dm_scope)]}}},
       {"models", json::object{{"providers", std::move(providers)}}},
       {"agents",
@@ -277,7 +280,8 @@ json::object render_snapshot(const Snapshot& snap) {
            {"defaults",
             json::object{{"model", json::object{{"primary", optional_value(snap.agent.primary_model)},
                                                 {"fallbacks", to_array(snap.agent.fallback_models)}}},
-                         {"systemPrompt", optional_value(snap.agent.system_prompt)}}}}},
+                         {"systemPrompt", optional_value(snap.agent.system_prompt)},
+                         {"maxConcurrent", snap.agent.max_concurrent_turns}}}}},
       {"mmclaw",
        json::object{
            {"store", json::object{{"path", snap.mmclaw.store_path.string()}}},

@@ -439,6 +439,7 @@ NodePtr make_agents_node() {
       {
           {"model", model, "the agent's model: \"provider/model\" or {primary, fallbacks}"},
           {"systemPrompt", string(), "system prompt of every turn"},
+          {"maxConcurrent", integer(1, 64), "turns running at once across all sessions (default 4)"},
           {"models", any(), "OpenClaw model aliases (not used by mmclaw)", FieldRole::ignored},
       },
       UnknownKeys::shared);
@@ -490,6 +491,19 @@ NodePtr make_messages_node() {
           {"ackReactionScope", enumeration({"group-mentions", "group-all", "direct", "all"}),
            "where ack reactions are added (default group-mentions)"},
           {"removeAckAfterReply", boolean(), "remove the ack reaction after the reply"},
+          {"queue",
+           object(
+               {
+                   {"mode", enumeration({"followup", "collect", "interrupt", "steer"}),
+                    "posts for a busy session (default followup)"},
+                   {"cap", integer(1, 1000), "posts waiting per session (default 20)"},
+                   {"debounceMs", any(), "OpenClaw queue debounce (not used by mmclaw)", FieldRole::ignored},
+                   {"drop", any(), "OpenClaw overflow policy (not used by mmclaw)", FieldRole::ignored},
+                   {"byChannel", any(), "OpenClaw per-channel queue modes (not used by mmclaw)",
+                    FieldRole::ignored},
+               },
+               UnknownKeys::shared),
+           "posts that arrive while the session's turn runs"},
       },
       UnknownKeys::shared);
 }

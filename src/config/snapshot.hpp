@@ -29,6 +29,8 @@ enum class AckScope { group_mentions, group_all, direct, all };
 enum class ModelApi { openai_completions, anthropic_messages, command, echo };
 enum class LogFormat { text, json };
 enum class LogLevel { trace, debug, info, warn, error, off };  // same order as log::Level
+// What happens to a post for a session whose turn is still running (gateway/lanes.hpp).
+enum class QueueMode { followup, collect, interrupt, steer };
 
 // Where a value came from; secrets are reported by source, never by value.
 enum class ValueSource { none, config, env, file, exec };
@@ -158,6 +160,13 @@ struct GatewayConfig {
   bool operator==(const GatewayConfig&) const = default;
 };
 
+// messages.queue: posts for a busy session.
+struct QueueConfig {
+  QueueMode mode = QueueMode::followup;
+  int cap = 20;  // posts waiting per session; the next one is dropped (queue_full)
+  bool operator==(const QueueConfig&) const = default;
+};
+
 struct MessagesConfig {
   std::optional<std::string> response_prefix;
   int inbound_debounce_ms = 0;  // byChannel.mattermost, else debounceMs, else 0
@@ -165,6 +174,7 @@ struct MessagesConfig {
   std::optional<std::string> ack_reaction;
   AckScope ack_reaction_scope = AckScope::group_mentions;
   bool remove_ack_after_reply = false;
+  QueueConfig queue;
   bool operator==(const MessagesConfig&) const = default;
 };
 
@@ -193,6 +203,7 @@ struct AgentDefaults {
   std::optional<std::string> primary_model;  // "provider/model"
   std::vector<std::string> fallback_models;
   std::optional<std::string> system_prompt;
+  int max_concurrent_turns = 4;  // maxConcurrent: turns running at once, all sessions and accounts
   bool operator==(const AgentDefaults&) const = default;
 };
 

@@ -1,11 +1,7 @@
 #pragma once
-// The first look at an inbound post, before it is recorded in the store (channel-behaviour §3.6,
-// §4.2): whose post it is, what kind of post, and whether the gateway answers it at all. Pure.
-//
-// This is the connection stage's rule (issue "Connect and listen"): every non-self post in a DM or
-// GM is answered; a channel post only when it mentions the bot. Access control, pairing and the
-// full mention gating of §4.5–4.6 replace `screen_post`'s last step later; the filters before it
-// and the reason codes stay.
+// The first look at an inbound post (channel-behaviour §3.6, §4.2): the filters that need nothing
+// but the post and the bot's identity. Pure. Access control, mention gating and routing follow in
+// gateway/inbound.
 
 #include <cstdint>
 #include <optional>
@@ -24,11 +20,10 @@ struct BotIdentity {
 
 // Why a post is not answered; a stable code for logs and metrics.
 enum class DropReason {
-  own_post,        // posted by the bot itself
+  self,            // posted by the bot itself
   system_post,     // type system_* (joins, header changes, ...)
   deleted,         // delete_at set (catch-up sees deletions too)
-  empty,           // no text and no files
-  not_mentioned,   // a channel post that does not mention the bot
+  empty_body,      // no text and no files
   unknown_channel  // the channel type is unknown, so DM and channel rules cannot be told apart
 };
 std::string_view to_string(DropReason reason) noexcept;
@@ -38,9 +33,7 @@ struct InboundPost {
   std::optional<mattermost::ChannelType> channel_type;
 };
 
-// nullopt: answer it. Otherwise the reason it is dropped. Mentions are read from the text only, as
-// the reference does: the server's `mentions` list also names every member for @channel and @here,
-// and a post read by REST has no such list.
+// nullopt: go on to access control. Otherwise the reason it is dropped.
 std::optional<DropReason> screen_post(const InboundPost& inbound, const BotIdentity& bot);
 
 // The store row for a post that will be answered.

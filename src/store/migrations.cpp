@@ -63,9 +63,50 @@ CREATE TABLE ingress_cursors (
 ) STRICT;
 )sql";
 
+// DM pairing (channel-behaviour.md §4.5) and thread participation (§4.6). A request is keyed by
+// (account, user): one per sender. Codes are unique across accounts, which request_pairing keeps
+// true by deleting expired requests before it issues one, so an approval can name a code alone.
+// Approvals keep notified_at NULL until the gateway has told the user (the CLI approves offline).
+constexpr std::string_view create_pairing_and_threads_sql = R"sql(
+CREATE TABLE pairing_requests (
+  account_id TEXT    NOT NULL,
+  user_id    TEXT    NOT NULL,
+  code       TEXT    NOT NULL CHECK (length(code) > 0),
+  username   TEXT    NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id)
+) STRICT;
+
+CREATE UNIQUE INDEX pairing_requests_code ON pairing_requests (code);
+CREATE INDEX pairing_requests_expiry ON pairing_requests (expires_at);
+
+CREATE TABLE pairing_approvals (
+  account_id  TEXT    NOT NULL,
+  user_id     TEXT    NOT NULL,
+  username    TEXT    NOT NULL DEFAULT '',
+  approved_at INTEGER NOT NULL,
+  notified_at INTEGER,
+  PRIMARY KEY (account_id, user_id)
+) STRICT;
+
+CREATE INDEX pairing_approvals_unnotified ON pairing_approvals (account_id, approved_at)
+  WHERE notified_at IS NULL;
+
+CREATE TABLE thread_participation (
+  account_id    TEXT    NOT NULL,
+  root_id       TEXT    NOT NULL,
+  last_reply_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, root_id)
+) STRICT;
+
+CREATE INDEX thread_participation_age ON thread_participation (last_reply_at);
+)sql";
+
 constexpr std::array migrations_list{
     Migration{1, "create_meta", create_meta_sql},
     Migration{2, "create_ingress", create_ingress_sql},
+    Migration{3, "create_pairing_and_threads", create_pairing_and_threads_sql},
 };
 
 std::int64_t now_millis() {

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/strings.hpp"
+
 namespace mmclaw::store {
 namespace {
 
@@ -225,6 +227,68 @@ Result<void> run(Statement& statement) {
   if (!stepped) return fail(std::move(stepped.error()));
   return {};
 }
+
+// ---- Pairing helpers ----
+
+// Pairing codes are compared as the user may type them: surrounding blanks and case do not matter.
+std::string normalize_code(std::string_view code) {
+  std::string normalized(util::trim(code));
+  for (char& c : normalized) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return normalized;
+}
+
+// The code is never echoed into an error: it is what grants access.
+Result<void> check_code(std::string_view normalized) {
+  if (normalized.empty()) return fail(Error::invalid_input("the pairing code must not be empty"));
+  if (normalized.find('\0') != std::string_view::npos) {
+    return fail(Error::invalid_input("the pairing code must not contain a NUL byte"));
+  }
+  return {};
+}
+
+Result<void> check_account_filter(std::optional<std::string_view> account_id) {
+  if (!account_id) return {};
+  return check_id("the account id", *account_id);
+}
+
+void bind_optional_text(Statement& statement, int index, std::optional<std::string_view> value) {
+  if (value) {
+    statement.bind_text(index, *value);
+  } else {
+    statement.bind_null(index);
+  }
+}
+
+constexpr std::string_view pairing_columns = "account_id, code, user_id, username, created_at, expires_at";
+
+PairingRequest read_pairing_row(const Statement& row) {
+  PairingRequest request;
+  request.account_id = row.column_text(0);
+  request.code = row.column_text(1);
+  request.user_id = row.column_text(2);
+  request.username = row.column_text(3);
+  request.created_at = row.column_int64(4);
+  request.expires_at = row.column_int64(5);
+  return request;
+}
+
+Result<std::vector<PairingRequest>> read_pairing_rows(Statement& select) {
+  std::vector<PairingRequest> found;
+  while (true) {
+    auto stepped = select.step();
+    if (!stepped) return fail(std::move(stepped.error()));
+    if (*stepped == Step::done) break;
+    found.push_back(read_pairing_row(select));
+  }
+  return found;
+}
+
+// How often request_pairing asks make_code for a code before it gives up: with 32^8 codes and at
+// most a few pending per account, one collision is already rare; eight in a row means a broken
+// generator.
+constexpr int max_code_attempts = 8;
 
 struct OpenSteps {
   const fs::path& path;
@@ -588,6 +652,307 @@ Result<std::int64_t> SqliteStore::prune_ingress(std::int64_t finished_before_ms,
       "WHERE state IN ('answered', 'dead') AND changed_at < ?1 ORDER BY changed_at LIMIT ?2)");
   if (!prune) return fail_at(path_, std::move(prune.error()));
   prune->bind_int64(1, finished_before_ms).bind_int64(2, max_rows);
+  if (auto ran = run(*prune); !ran) return fail_at(path_, std::move(ran.error()));
+  return db_.changes();
+}
+
+// ---- DM pairing ----
+
+Result<PairingChallenge> SqliteStore::request_pairing(std::string_view account_id, std::string_view user_id,
+                                                      std::string_view username,
+                                                      const std::function<std::string()>& make_code,
+                                                      std::int64_t now_ms, std::int64_t ttl_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    if (auto ok = check_id("the user id", user_id); !ok) return ok;
+    if (username.find('\0') != std::string_view::npos) {
+      return fail(Error::invalid_input("the username must not contain a NUL byte"));
+    }
+    if (auto ok = check_time("now_ms", now_ms); !ok) return ok;
+    if (ttl_ms <= 0 || ttl_ms > std::numeric_limits<std::int64_t>::max() - now_ms) {
+      return fail(Error::invalid_input("ttl_ms must be positive and keep the expiry representable, got " +
+                                       std::to_string(ttl_ms)));
+    }
+    if (!make_code) return fail(Error::invalid_input("request_pairing needs a code generator"));
+    return {};
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  auto challenged = db_.transaction([&]() -> Result<PairingChallenge> {
+    // Expired requests of every account go first: their codes become free again, which keeps the
+    // unique index on code equal to "unique among unexpired requests".
+    auto expire = db_.prepare("DELETE FROM pairing_requests WHERE expires_at <= ?1");
+    if (!expire) return fail(std::move(expire.error()));
+    expire->bind_int64(1, now_ms);
+    if (auto ran = run(*expire); !ran) return fail(std::move(ran.error()));
+
+    {
+      auto existing = db_.prepare("SELECT " + std::string(pairing_columns) +
+                                  " FROM pairing_requests WHERE account_id = ?1 AND user_id = ?2");
+      if (!existing) return fail(std::move(existing.error()));
+      existing->bind_text(1, account_id).bind_text(2, user_id);
+      auto stepped = existing->step();
+      if (!stepped) return fail(std::move(stepped.error()));
+      if (*stepped == Step::row) {
+        PairingChallenge challenge;
+        challenge.outcome = PairingOutcome::pending;
+        challenge.request = read_pairing_row(*existing);
+        return challenge;
+      }
+    }
+
+    {
+      auto count =
+          db_.prepare("SELECT count(*) FROM pairing_requests WHERE account_id = ?1 AND expires_at > ?2");
+      if (!count) return fail(std::move(count.error()));
+      count->bind_text(1, account_id).bind_int64(2, now_ms);
+      auto stepped = count->step();
+      if (!stepped) return fail(std::move(stepped.error()));
+      if (*stepped != Step::row) return fail(Error::permanent("count(*) returned no row"));
+      if (count->column_int64(0) >= kMaxPendingPairings) {
+        PairingChallenge challenge;
+        challenge.outcome = PairingOutcome::limit_reached;
+        return challenge;
+      }
+    }
+
+    auto taken = db_.prepare("SELECT 1 FROM pairing_requests WHERE code = ?1");
+    if (!taken) return fail(std::move(taken.error()));
+    for (int attempt = 0; attempt < max_code_attempts; ++attempt) {
+      std::string code = normalize_code(make_code());
+      if (auto ok = check_code(code); !ok) return fail(std::move(ok.error()));
+      taken->reset();
+      taken->bind_text(1, code);
+      auto stepped = taken->step();
+      if (!stepped) return fail(std::move(stepped.error()));
+      if (*stepped == Step::row) continue;
+
+      PairingRequest request;
+      request.account_id = std::string(account_id);
+      request.code = std::move(code);
+      request.user_id = std::string(user_id);
+      request.username = std::string(username);
+      request.created_at = now_ms;
+      request.expires_at = now_ms + ttl_ms;
+      auto insert = db_.prepare("INSERT INTO pairing_requests (" + std::string(pairing_columns) +
+                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      if (!insert) return fail(std::move(insert.error()));
+      insert->bind_text(1, request.account_id)
+          .bind_text(2, request.code)
+          .bind_text(3, request.user_id)
+          .bind_text(4, request.username)
+          .bind_int64(5, request.created_at)
+          .bind_int64(6, request.expires_at);
+      if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+      PairingChallenge challenge;
+      challenge.outcome = PairingOutcome::created;
+      challenge.request = std::move(request);
+      return challenge;
+    }
+    return fail(Error::permanent("no unused pairing code after " + std::to_string(max_code_attempts) +
+                                 " attempts; is the code generator broken?"));
+  });
+  if (!challenged) return fail_at(path_, std::move(challenged.error()));
+  return std::move(*challenged);
+}
+
+Result<std::vector<PairingRequest>> SqliteStore::pairing_requests(std::optional<std::string_view> account_id,
+                                                                  std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_account_filter(account_id); !ok) return ok;
+    return check_time("now_ms", now_ms);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  // One statement: a consistent snapshot without taking the write lock.
+  auto select =
+      db_.prepare("SELECT " + std::string(pairing_columns) +
+                  " FROM pairing_requests WHERE expires_at > ?1 AND (?2 IS NULL OR account_id = ?2) "
+                  "ORDER BY created_at, account_id, user_id");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_int64(1, now_ms);
+  bind_optional_text(*select, 2, account_id);
+  auto found = read_pairing_rows(*select);
+  if (!found) return fail_at(path_, std::move(found.error()));
+  return std::move(*found);
+}
+
+Result<std::optional<PairingRequest>> SqliteStore::approve_pairing(std::string_view code,
+                                                                   std::optional<std::string_view> account_id,
+                                                                   std::int64_t now_ms) {
+  return settle_pairing(code, account_id, now_ms, /*approve=*/true);
+}
+
+Result<std::optional<PairingRequest>> SqliteStore::deny_pairing(std::string_view code,
+                                                                std::optional<std::string_view> account_id,
+                                                                std::int64_t now_ms) {
+  return settle_pairing(code, account_id, now_ms, /*approve=*/false);
+}
+
+Result<std::optional<PairingRequest>> SqliteStore::settle_pairing(std::string_view code,
+                                                                  std::optional<std::string_view> account_id,
+                                                                  std::int64_t now_ms, bool approve) {
+  const std::string normalized = normalize_code(code);
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_code(normalized); !ok) return ok;
+    if (auto ok = check_account_filter(account_id); !ok) return ok;
+    return check_time("now_ms", now_ms);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  auto settled = db_.transaction([&]() -> Result<std::optional<PairingRequest>> {
+    auto select = db_.prepare("SELECT " + std::string(pairing_columns) +
+                              " FROM pairing_requests WHERE code = ?1 AND expires_at > ?2 AND "
+                              "(?3 IS NULL OR account_id = ?3)");
+    if (!select) return fail(std::move(select.error()));
+    select->bind_text(1, normalized).bind_int64(2, now_ms);
+    bind_optional_text(*select, 3, account_id);
+    auto stepped = select->step();
+    if (!stepped) return fail(std::move(stepped.error()));
+    if (*stepped == Step::done) return std::optional<PairingRequest>();
+    PairingRequest request = read_pairing_row(*select);
+
+    auto remove = db_.prepare("DELETE FROM pairing_requests WHERE account_id = ?1 AND user_id = ?2");
+    if (!remove) return fail(std::move(remove.error()));
+    remove->bind_text(1, request.account_id).bind_text(2, request.user_id);
+    if (auto ran = run(*remove); !ran) return fail(std::move(ran.error()));
+
+    if (approve) {
+      // Approving someone approved before (dmPolicy changed in between) tells them again.
+      auto insert = db_.prepare(
+          "INSERT INTO pairing_approvals (account_id, user_id, username, approved_at, notified_at) "
+          "VALUES (?1, ?2, ?3, ?4, NULL) ON CONFLICT (account_id, user_id) DO UPDATE SET "
+          "username = excluded.username, approved_at = excluded.approved_at, notified_at = NULL");
+      if (!insert) return fail(std::move(insert.error()));
+      insert->bind_text(1, request.account_id)
+          .bind_text(2, request.user_id)
+          .bind_text(3, request.username)
+          .bind_int64(4, now_ms);
+      if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+    }
+    return std::optional<PairingRequest>(std::move(request));
+  });
+  if (!settled) return fail_at(path_, std::move(settled.error()));
+  return std::move(*settled);
+}
+
+Result<std::vector<std::string>> SqliteStore::approved_senders(std::string_view account_id) {
+  if (auto checked = check_id("the account id", account_id); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  auto select = db_.prepare(
+      "SELECT user_id FROM pairing_approvals WHERE account_id = ?1 ORDER BY approved_at, user_id");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id);
+  std::vector<std::string> found;
+  while (true) {
+    auto stepped = select->step();
+    if (!stepped) return fail_at(path_, std::move(stepped.error()));
+    if (*stepped == Step::done) break;
+    found.emplace_back(select->column_text(0));
+  }
+  return found;
+}
+
+Result<std::vector<PairingApproval>> SqliteStore::pending_approval_notices(std::string_view account_id) {
+  if (auto checked = check_id("the account id", account_id); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  auto select = db_.prepare(
+      "SELECT account_id, user_id, username, approved_at, notified_at FROM pairing_approvals "
+      "WHERE account_id = ?1 AND notified_at IS NULL ORDER BY approved_at, user_id");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id);
+  std::vector<PairingApproval> found;
+  while (true) {
+    auto stepped = select->step();
+    if (!stepped) return fail_at(path_, std::move(stepped.error()));
+    if (*stepped == Step::done) break;
+    PairingApproval approval;
+    approval.account_id = select->column_text(0);
+    approval.user_id = select->column_text(1);
+    approval.username = select->column_text(2);
+    approval.approved_at = select->column_int64(3);
+    if (!select->column_is_null(4)) approval.notified_at = select->column_int64(4);
+    found.push_back(std::move(approval));
+  }
+  return found;
+}
+
+Result<void> SqliteStore::mark_approval_notified(std::string_view account_id, std::string_view user_id,
+                                                 std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    if (auto ok = check_id("the user id", user_id); !ok) return ok;
+    return check_time("now_ms", now_ms);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  auto marked = db_.transaction([&]() -> Result<void> {
+    auto update = db_.prepare(
+        "UPDATE pairing_approvals SET notified_at = ?3 "
+        "WHERE account_id = ?1 AND user_id = ?2 AND notified_at IS NULL");
+    if (!update) return fail(std::move(update.error()));
+    update->bind_text(1, account_id).bind_text(2, user_id).bind_int64(3, now_ms);
+    if (auto ran = run(*update); !ran) return fail(std::move(ran.error()));
+    if (db_.changes() == 1) return {};
+    auto exists = db_.prepare("SELECT 1 FROM pairing_approvals WHERE account_id = ?1 AND user_id = ?2");
+    if (!exists) return fail(std::move(exists.error()));
+    exists->bind_text(1, account_id).bind_text(2, user_id);
+    auto stepped = exists->step();
+    if (!stepped) return fail(std::move(stepped.error()));
+    if (*stepped == Step::row) return {};  // told before; the first time stays
+    return fail(Error::not_found("user " + std::string(user_id) + " of account " + std::string(account_id) +
+                                 " was never approved"));
+  });
+  if (!marked) return fail_at(path_, std::move(marked.error()));
+  return {};
+}
+
+// ---- Thread participation ----
+
+Result<void> SqliteStore::record_thread_participation(std::string_view account_id, std::string_view root_id,
+                                                      std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    if (auto ok = check_id("the root id", root_id); !ok) return ok;
+    return check_time("now_ms", now_ms);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  // Never backwards, in the statement that writes, as advance_cursor.
+  auto upsert = db_.prepare(
+      "INSERT INTO thread_participation (account_id, root_id, last_reply_at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (account_id, root_id) DO UPDATE SET last_reply_at = excluded.last_reply_at "
+      "WHERE excluded.last_reply_at > thread_participation.last_reply_at");
+  if (!upsert) return fail_at(path_, std::move(upsert.error()));
+  upsert->bind_text(1, account_id).bind_text(2, root_id).bind_int64(3, now_ms);
+  if (auto ran = run(*upsert); !ran) return fail_at(path_, std::move(ran.error()));
+  return {};
+}
+
+Result<bool> SqliteStore::thread_participated(std::string_view account_id, std::string_view root_id,
+                                              std::int64_t since_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    return check_id("the root id", root_id);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  auto select = db_.prepare(
+      "SELECT 1 FROM thread_participation WHERE account_id = ?1 AND root_id = ?2 AND last_reply_at >= ?3");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id).bind_text(2, root_id).bind_int64(3, since_ms);
+  auto stepped = select->step();
+  if (!stepped) return fail_at(path_, std::move(stepped.error()));
+  return *stepped == Step::row;
+}
+
+Result<std::int64_t> SqliteStore::prune_thread_participation(std::int64_t before_ms, std::int64_t max_rows) {
+  if (max_rows <= 0) {
+    return fail_at(path_, Error::invalid_input("max_rows must be positive, got " + std::to_string(max_rows)));
+  }
+  auto prune = db_.prepare(
+      "DELETE FROM thread_participation WHERE (account_id, root_id) IN (SELECT account_id, root_id FROM "
+      "thread_participation WHERE last_reply_at < ?1 ORDER BY last_reply_at LIMIT ?2)");
+  if (!prune) return fail_at(path_, std::move(prune.error()));
+  prune->bind_int64(1, before_ms).bind_int64(2, max_rows);
   if (auto ran = run(*prune); !ran) return fail_at(path_, std::move(ran.error()));
   return db_.changes();
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,6 +63,30 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::int64_t> prune_ingress(std::int64_t finished_before_ms,
                                                    std::int64_t max_rows) override;
 
+  [[nodiscard]] Result<PairingChallenge> request_pairing(std::string_view account_id,
+                                                         std::string_view user_id, std::string_view username,
+                                                         const std::function<std::string()>& make_code,
+                                                         std::int64_t now_ms, std::int64_t ttl_ms) override;
+  [[nodiscard]] Result<std::vector<PairingRequest>> pairing_requests(
+      std::optional<std::string_view> account_id, std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::optional<PairingRequest>> approve_pairing(
+      std::string_view code, std::optional<std::string_view> account_id, std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::optional<PairingRequest>> deny_pairing(std::string_view code,
+                                                                   std::optional<std::string_view> account_id,
+                                                                   std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::vector<std::string>> approved_senders(std::string_view account_id) override;
+  [[nodiscard]] Result<std::vector<PairingApproval>> pending_approval_notices(
+      std::string_view account_id) override;
+  [[nodiscard]] Result<void> mark_approval_notified(std::string_view account_id, std::string_view user_id,
+                                                    std::int64_t now_ms) override;
+  [[nodiscard]] Result<void> record_thread_participation(std::string_view account_id,
+                                                         std::string_view root_id,
+                                                         std::int64_t now_ms) override;
+  [[nodiscard]] Result<bool> thread_participated(std::string_view account_id, std::string_view root_id,
+                                                 std::int64_t since_ms) override;
+  [[nodiscard]] Result<std::int64_t> prune_thread_participation(std::int64_t before_ms,
+                                                                std::int64_t max_rows) override;
+
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   // The connection, for store code in this folder and for tests; the gateway goes through Store.
   [[nodiscard]] Database& database() noexcept { return db_; }
@@ -72,6 +97,10 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<void> finish_post(std::string_view account_id, std::string_view post_id,
                                          IngressState to, std::string_view from_sql, std::string_view reason,
                                          std::string_view reply_post_id, std::int64_t now_ms);
+  // Takes the unexpired request with `code` (already checked) out of the store, approving its user
+  // when `approve`; one transaction.
+  [[nodiscard]] Result<std::optional<PairingRequest>> settle_pairing(
+      std::string_view code, std::optional<std::string_view> account_id, std::int64_t now_ms, bool approve);
 
   std::filesystem::path path_;
   Database db_;

@@ -7,6 +7,7 @@
 // it is not for concurrent use. Several processes may open the same store; each opens its own.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +86,57 @@ struct ChannelCursor {
 // The reason take_unfinished_after_restart gives a post it will not hand out again.
 inline constexpr std::string_view restart_retry_exhausted = "restart_retry_exhausted";
 
+// ---- DM pairing (channel-behaviour.md §4.5) ----
+
+// At most this many unexpired pairing requests per account; beyond that no code is issued.
+inline constexpr int kMaxPendingPairings = 3;
+
+// A sender waiting for the bot owner to approve them. One per (account, user).
+struct PairingRequest {
+  std::string account_id;
+  std::string code;      // 8 characters of kPairingCodeAlphabet (gateway/pairing.hpp), upper case
+  std::string user_id;   // the Mattermost user id of the sender
+  std::string username;  // "" when unknown
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;  // unexpired while now < expires_at
+
+  friend bool operator==(const PairingRequest&, const PairingRequest&) = default;
+};
+
+enum class PairingOutcome {
+  created,        // a new request: tell the sender its code
+  pending,        // the sender already has an unexpired request: say nothing again
+  limit_reached,  // the account has kMaxPendingPairings unexpired requests: no code is issued
+};
+
+[[nodiscard]] constexpr std::string_view to_string(PairingOutcome outcome) noexcept {
+  switch (outcome) {
+    case PairingOutcome::created: return "created";
+    case PairingOutcome::pending: return "pending";
+    case PairingOutcome::limit_reached: return "limit_reached";
+  }
+  return "unknown";
+}
+
+struct PairingChallenge {
+  PairingOutcome outcome = PairingOutcome::pending;
+  std::optional<PairingRequest> request;  // the new or pending request; nullopt for limit_reached
+
+  friend bool operator==(const PairingChallenge&, const PairingChallenge&) = default;
+};
+
+// A user approved through pairing. The gateway tells them by DM once (notified_at), since the
+// approving CLI does not talk to Mattermost.
+struct PairingApproval {
+  std::string account_id;
+  std::string user_id;
+  std::string username;  // as the request had it; "" when unknown
+  std::int64_t approved_at = 0;
+  std::optional<std::int64_t> notified_at;  // nullopt until the user has been told
+
+  friend bool operator==(const PairingApproval&, const PairingApproval&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -156,6 +208,59 @@ class Store {
   // catch-up reaches (catchUp.maxAgeMinutes). Small batches keep each transaction short.
   [[nodiscard]] virtual Result<std::int64_t> prune_ingress(std::int64_t finished_before_ms,
                                                            std::int64_t max_rows) = 0;
+
+  // ---- DM pairing (channel-behaviour.md §4.5) ----
+  // Several processes share these rows (the CLI approves while the gateway runs), so every call is
+  // one transaction, committed when it returns. Ids are non-empty, without NUL; times are unix
+  // milliseconds, not negative. A request is unexpired while now_ms < expires_at. Codes are unique
+  // among unexpired requests of all accounts, so `mmclaw pairing approve CODE` needs no account.
+
+  // One pending request per (account, user). An unexpired one -> pending (returned, unchanged).
+  // Otherwise, when the account already has kMaxPendingPairings unexpired requests -> limit_reached
+  // (no request). Otherwise a new request with a code from make_code (trimmed and upper-cased;
+  // called again, at most 8 times in all, while the code is used by an unexpired request of any
+  // account, then a permanent error), expires_at = now_ms + ttl_ms -> created. Expired requests of
+  // every account are deleted on the way. An exception from make_code rolls back and propagates.
+  [[nodiscard]] virtual Result<PairingChallenge> request_pairing(
+      std::string_view account_id, std::string_view user_id, std::string_view username,
+      const std::function<std::string()>& make_code, std::int64_t now_ms, std::int64_t ttl_ms) = 0;
+  // Unexpired requests, oldest first (created_at, then account and user id); account_id nullopt =
+  // every account.
+  [[nodiscard]] virtual Result<std::vector<PairingRequest>> pairing_requests(
+      std::optional<std::string_view> account_id, std::int64_t now_ms) = 0;
+  // The code is compared case-insensitively (trimmed, upper-cased; empty is invalid_input). The
+  // unexpired request with the code is deleted and its user added to the account's approvals
+  // (notified_at unset, so the gateway tells them) in one transaction; returns the request, or
+  // nullopt when no unexpired request has the code. account_id set = only that account's requests.
+  [[nodiscard]] virtual Result<std::optional<PairingRequest>> approve_pairing(
+      std::string_view code, std::optional<std::string_view> account_id, std::int64_t now_ms) = 0;
+  // As approve_pairing, but the request is only deleted: the user may ask again.
+  [[nodiscard]] virtual Result<std::optional<PairingRequest>> deny_pairing(
+      std::string_view code, std::optional<std::string_view> account_id, std::int64_t now_ms) = 0;
+  // Approved user ids of the account, in approval order.
+  [[nodiscard]] virtual Result<std::vector<std::string>> approved_senders(std::string_view account_id) = 0;
+  // Approvals of the account whose user has not been told yet (notified_at unset), oldest first.
+  [[nodiscard]] virtual Result<std::vector<PairingApproval>> pending_approval_notices(
+      std::string_view account_id) = 0;
+  // Records that the user was told. Marking one already told keeps the first time; a user who was
+  // never approved is not_found.
+  [[nodiscard]] virtual Result<void> mark_approval_notified(std::string_view account_id,
+                                                            std::string_view user_id,
+                                                            std::int64_t now_ms) = 0;
+
+  // ---- Thread participation (channel-behaviour.md §4.6, implicit mention) ----
+
+  // The bot posted a visible reply in thread `root_id` of the account. Upsert keeps the latest time.
+  [[nodiscard]] virtual Result<void> record_thread_participation(std::string_view account_id,
+                                                                 std::string_view root_id,
+                                                                 std::int64_t now_ms) = 0;
+  // True when participation was recorded at or after since_ms.
+  [[nodiscard]] virtual Result<bool> thread_participated(std::string_view account_id,
+                                                         std::string_view root_id, std::int64_t since_ms) = 0;
+  // Housekeeping: deletes at most max_rows (> 0) participation rows (all accounts) last recorded
+  // before before_ms, oldest first, and returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> prune_thread_participation(std::int64_t before_ms,
+                                                                        std::int64_t max_rows) = 0;
 
  protected:
   Store() = default;

@@ -35,9 +35,6 @@ TEST(CliCommands, CommandsNotBuiltYetSaySoAndExitWithTwo) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands{
       {"doctor", {"doctor", "--fix"}},
       {"status", {"status"}},
-      {"pairing list", {"pairing", "list"}},
-      {"pairing approve", {"pairing", "approve", "ABCD2345"}},
-      {"pairing deny", {"pairing", "deny", "ABCD2345"}},
       {"message send", {"message", "send", "--target", "@alice", "hello"}},
       {"message react", {"message", "react", "--post", "p1", "--emoji", "eyes"}},
       {"message read", {"message", "read", "--target", "#town-square"}}};

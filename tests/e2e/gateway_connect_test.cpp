@@ -66,7 +66,7 @@ TEST_F(GatewayE2e, ConnectsAndAuthenticates) {
 }
 
 // 2
-TEST_F(GatewayE2e, AnswersDmsGroupsAndMentionsOnceButNotUnmentionedChannelPosts) {
+TEST_F(GatewayE2e, AnswersDmsAndMentionsOnceButNotUnmentionedChannelOrGroupPosts) {
   start();
   const std::string group = sim_->create_group();
   const auto unmentioned = sim_->post_as("alice", kTownSquare, "just chatting, no bot here");
@@ -74,7 +74,8 @@ TEST_F(GatewayE2e, AnswersDmsGroupsAndMentionsOnceButNotUnmentionedChannelPosts)
   const auto in_thread = sim_->post_as("alice", kTownSquare, "@mmclaw and in the thread", field(open, "id"));
   const auto priv = sim_->post_as("alice", kOps, "@mmclaw hello ops");
   const auto direct = dm("hello in private");
-  const auto grouped = sim_->post_as("alice", group, "hello group");
+  const auto grouped = sim_->post_as("alice", group, "@mmclaw hello group");
+  const auto unmentioned_group = sim_->post_as("alice", group, "group chatter");
 
   for (const auto* post : {&open, &in_thread, &priv, &direct, &grouped}) {
     SCOPED_TRACE(field(*post, "message"));
@@ -85,6 +86,8 @@ TEST_F(GatewayE2e, AnswersDmsGroupsAndMentionsOnceButNotUnmentionedChannelPosts)
       << "a reply in a thread stays in the thread";
   EXPECT_TRUE(answers_to(*sim_, kTownSquare, field(unmentioned, "id")).empty())
       << "a channel post without a mention is not answered";
+  EXPECT_TRUE(answers_to(*sim_, group, field(unmentioned_group, "id")).empty())
+      << "a group message is gated like a channel (§4.6: only DMs are never gated)";
 }
 
 // 3

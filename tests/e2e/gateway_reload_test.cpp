@@ -1,1 +1,123 @@
-// placeholder: filled by the issue-5 work
+// Hot reload end to end (issue 5, channel-behaviour §13): the reload regression of the reference
+// (SIGUSR1 after a chatmode change must keep the routing and the single socket), an invalid config
+// that must leave the running one serving, a file change picked up without a signal, and a change
+// that touches no account restarting nothing.
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "gateway_support.hpp"
+
+namespace {
+
+using namespace mmclaw::e2e;
+
+class GatewayReloadE2e : public ::testing::Test {
+ protected:
+  void SetUp() override { sim_ = std::make_unique<Mmsim>(); }
+  void TearDown() override {
+    if ((HasFailure() || std::getenv("MMCLAW_E2E_SHOW_LOG") != nullptr) && gateway_)
+      std::cerr << "--- the gateway's log ---\n" << gateway_->log_tail(12000) << "\n";
+    gateway_.reset();
+    sim_.reset();
+  }
+
+  Gateway& start(GatewayOptions options) {
+    gateway_ = std::make_unique<Gateway>(*sim_, std::move(options));
+    gateway_->start();
+    gateway_->wait_ready();
+    gateway_->wait_log("catch-up (startup)");
+    return *gateway_;
+  }
+
+  void signal(int sig) const { ASSERT_EQ(::kill(gateway_->pid(), sig), 0); }
+
+  std::unique_ptr<Mmsim> sim_;
+  std::unique_ptr<Gateway> gateway_;
+};
+
+const std::string kChannelSession = "session agent:main:mattermost:channel:" + std::string(kTownSquare);
+
+// The reference's SIGUSR1 report: after a chatmode change the reply went nowhere.
+TEST_F(GatewayReloadE2e, ChatmodeChangeBySigusr1KeepsOneSocketTheSessionAndTheChannel) {
+  GatewayOptions options;
+  options.mattermost_extra = R"(chatmode: "oncall",)";
+  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";  // the signal alone reloads
+  auto& gateway = start(options);
+  const auto first = sim_->post_as("alice", kTownSquare, "@mmclaw before the reload");
+  expect_one_answer(*sim_, first);
+  gateway.wait_log(kChannelSession + ", post " + field(first, "id"));
+  const auto socket_before = sim_->newest_bot_socket();
+
+  options.mattermost_extra = R"(chatmode: "onmessage",)";
+  gateway.rewrite_config(*sim_, options);
+  signal(SIGUSR1);
+  gateway.wait_log("config reload (SIGUSR1)");
+  gateway.wait_log("config reload: restarting default");
+  gateway.wait_log(std::string(kReadyLine), 15s, 2);
+  ASSERT_TRUE(poll_until([&] { return sim_->newest_bot_socket() > socket_before; }, 15s));
+
+  const auto second = sim_->post_as("alice", kTownSquare, "after the reload, without a mention");
+  const auto answer = expect_one_answer(*sim_, second);
+  EXPECT_EQ(field(answer, "channel_id"), kTownSquare) << "the answer is posted in that channel";
+  gateway.wait_log(kChannelSession + ", post " + field(second, "id"));
+  EXPECT_EQ(sim_->bot_sockets().size(), 1u) << "exactly one WebSocket for the account";
+}
+
+TEST_F(GatewayReloadE2e, AnInvalidConfigOnReloadKeepsTheOldOneServing) {
+  GatewayOptions options;
+  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
+  auto& gateway = start(options);
+  const auto socket_before = sim_->newest_bot_socket();
+  gateway.write_config_text("{ channels: { mattermost: { dmPolicy: \"sometimes\", } ");
+  signal(SIGHUP);
+  gateway.wait_log("config reload failed");
+  EXPECT_TRUE(gateway.running());
+  expect_one_answer(*sim_, sim_->post_as("alice", kAliceDm, "still there?"));
+  EXPECT_EQ(sim_->newest_bot_socket(), socket_before) << "nothing was restarted";
+
+  // A valid file but an invalid value: every error is logged with its key, nothing changes.
+  gateway.rewrite_config(*sim_, options);
+  std::string text = gateway.config_text(*sim_);
+  text.replace(text.find(R"(dmPolicy: "open")"), 16, R"(dmPolicy: "sometimes")");
+  gateway.write_config_text(text);
+  signal(SIGHUP);
+  gateway.wait_log("config reload failed", 15s, 2);
+  EXPECT_NE(gateway.log().find("dmPolicy"), std::string::npos) << "the error names the key";
+  expect_one_answer(*sim_, sim_->post_as("alice", kAliceDm, "and now?"));
+  EXPECT_EQ(sim_->newest_bot_socket(), socket_before);
+}
+
+TEST_F(GatewayReloadE2e, AFileChangeIsPickedUpWithoutASignal) {
+  GatewayOptions options;
+  options.root_extra = R"(gateway: { reload: { debounceMs: 50 } },)";
+  auto& gateway = start(options);
+  options.mattermost_extra = R"(chatmode: "onmessage",)";
+  gateway.rewrite_config(*sim_, options);
+  gateway.wait_log("config reload (file changed)");
+  gateway.wait_log("config reload: restarting default");
+  gateway.wait_log(std::string(kReadyLine), 15s, 2);
+  expect_one_answer(*sim_, sim_->post_as("alice", kTownSquare, "no mention after the file changed"));
+}
+
+TEST_F(GatewayReloadE2e, AChangeThatTouchesNoAccountRestartsNothing) {
+  GatewayOptions options;
+  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
+  auto& gateway = start(options);
+  const auto socket_before = sim_->newest_bot_socket();
+  options.root_extra = R"(gateway: { reload: { mode: "off" } }, session: { dmScope: "per-peer" },)";
+  gateway.rewrite_config(*sim_, options);
+  signal(SIGUSR1);
+  gateway.wait_log("config reload: restarting none; starting none; stopping none; applied to new posts: session");
+  const auto dm = sim_->post_as("alice", kAliceDm, "which session now?");
+  expect_one_answer(*sim_, dm);
+  gateway.wait_log(fmt::format("(session agent:main:direct:{}, post {}", kAliceId, field(dm, "id")));
+  EXPECT_EQ(sim_->newest_bot_socket(), socket_before) << "the socket was not touched";
+  EXPECT_EQ(gateway.count_log(std::string(kReadyLine)), 1u);
+}
+
+}  // namespace

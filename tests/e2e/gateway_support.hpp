@@ -157,7 +157,11 @@ struct GatewayOptions {
   bool short_timers = true;          // the e2e timers; false keeps mmclaw's defaults (the benchmark)
   int reconnect_max_delay_ms = 500;  // with short_timers; also the slow retry rate of a rejected token
   bool use_websocket = true;
+  std::string dm_policy = "open";
+  std::string allow_from = R"(["*"])";  // a JSON5 array
+  std::string group_policy = "open";
   std::string mattermost_extra;          // JSON5 members added to channels.mattermost, e.g. `groups: {...},`
+  std::string root_extra;                // JSON5 members added at the top level, e.g. `session: {...},`
   std::vector<std::string> global_args;  // before the command, e.g. {"--log-level", "debug"}
 };
 
@@ -190,9 +194,9 @@ class Gateway {
     mattermost: {{
       baseUrl: "{}",
       botToken: "{}",
-      dmPolicy: "open",
-      allowFrom: ["*"],
-      groupPolicy: "open",
+      dmPolicy: "{}",
+      allowFrom: {},
+      groupPolicy: "{}",
       network: {{ dangerouslyAllowPrivateNetwork: true }},
       {}
       {}
@@ -203,11 +207,25 @@ class Gateway {
   mmclaw: {{
     store: {{ path: "{}" }},{}
   }},
+  {}
 }}
 )",
-                       sim.base_url(), options_.bot_token,
-                       options_.use_websocket ? "" : "useWebSocket: false,", options_.mattermost_extra,
-                       store_path().string(), timers);
+                       sim.base_url(), options_.bot_token, options_.dm_policy, options_.allow_from,
+                       options_.group_policy, options_.use_websocket ? "" : "useWebSocket: false,",
+                       options_.mattermost_extra, store_path().string(), timers, options_.root_extra);
+  }
+
+  [[nodiscard]] const GatewayOptions& options() const { return options_; }
+
+  // Writes a new config (for reload tests): the options' config, or `text` verbatim. Replaced by a
+  // rename, as editors do, so the gateway never reads half a file.
+  void rewrite_config(const Mmsim& sim, GatewayOptions options) {
+    options_ = std::move(options);
+    write_config_text(config_text(sim));
+  }
+  void write_config_text(std::string_view text) {
+    const auto tmp = dir_.write("openclaw.json5.tmp", std::string(text));
+    std::filesystem::rename(tmp, config_path_);
   }
 
   // Starts the gateway (again, after a stop: same config, same store).
@@ -327,14 +345,24 @@ inline std::string describe(const std::vector<json::object>& posts) {
   return out.empty() ? " (none)" : out;
 }
 
-// Waits until `post` has an answer with the final text `echo: <message>`, then watches `settle`
-// longer for a second one. Checks the answer's channel, root and text; returns it.
+// The echo backend's answer to `message`: it echoes the normalised body, so a leading bot mention
+// is gone (channel-behaviour §4.7).
+inline std::string echo_of(std::string_view message) {
+  constexpr std::string_view kMention = "@mmclaw ";
+  if (message.starts_with(kMention)) message.remove_prefix(kMention.size());
+  return "echo: " + std::string(message);
+}
+
+// Waits until `post` has an answer with the final text echo_of(<message>), then watches `settle`
+// longer for a second one. Checks the answer's channel, root and text; returns it. The answer's
+// root is the post's root, or `root` when given (a thread the reply mode opens).
 inline json::object expect_one_answer(const Mmsim& sim, const json::object& post,
                                       std::chrono::milliseconds timeout = 15s,
-                                      std::chrono::milliseconds settle = 700ms) {
+                                      std::chrono::milliseconds settle = 700ms,
+                                      std::optional<std::string> root = std::nullopt) {
   const std::string channel = field(post, "channel_id");
   const std::string id = field(post, "id");
-  const std::string expected = "echo: " + field(post, "message");
+  const std::string expected = echo_of(field(post, "message"));
   std::vector<json::object> found;
   const bool answered = poll_until(
       [&] {
@@ -354,7 +382,7 @@ inline json::object expect_one_answer(const Mmsim& sim, const json::object& post
         fmt::format("post {} was answered {} times:{}", id, found.size(), describe(found)));
   const json::object& answer = found.front();
   if (field(answer, "message") != expected || field(answer, "channel_id") != channel ||
-      field(answer, "root_id") != field(post, "root_id"))
+      field(answer, "root_id") != root.value_or(field(post, "root_id")))
     throw std::runtime_error(fmt::format("the answer to post {} (root \"{}\") is wrong:{}", id,
                                          field(post, "root_id"), describe(found)));
   return answer;

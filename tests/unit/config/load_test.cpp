@@ -376,3 +376,70 @@ TEST(Load, TheEchoBackendNeedsNoServer) {
   EXPECT_EQ(loaded.snapshot->providers.at("diag").api, ModelApi::echo);
   EXPECT_EQ(loaded.snapshot->agent.primary_model, "diag/echo");
 }
+
+// --- messages.queue and agents.defaults.maxConcurrent (gateway/lanes) ----------------------------
+
+TEST(Load, QueueAndConcurrencyHaveTheDocumentedDefaults) {
+  const auto loaded = load(kMinimal);
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(loaded.snapshot->messages.queue, QueueConfig{});
+  EXPECT_EQ(loaded.snapshot->messages.queue.mode, QueueMode::followup);
+  EXPECT_EQ(loaded.snapshot->messages.queue.cap, 20);
+  EXPECT_EQ(loaded.snapshot->agent.max_concurrent_turns, 4);
+}
+
+TEST(Load, EveryQueueModeIsRead) {
+  const std::vector<std::pair<std::string, QueueMode>> cases{{"followup", QueueMode::followup},
+                                                             {"collect", QueueMode::collect},
+                                                             {"interrupt", QueueMode::interrupt},
+                                                             {"steer", QueueMode::steer}};
+  for (const auto& [name, want] : cases) {
+    const auto loaded = load(
+        R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}}, messages: {queue: {mode: ")" +
+        name + R"("}}})");
+    ASSERT_TRUE(loaded.ok()) << name << ": " << testing::PrintToString(issues(loaded));
+    EXPECT_EQ(loaded.snapshot->messages.queue.mode, want) << name;
+    EXPECT_EQ(loaded.snapshot->messages.queue.cap, 20) << name;
+  }
+}
+
+TEST(Load, QueueCapAndMaxConcurrentAcceptTheirBounds) {
+  struct Case {
+    int cap;
+    int max_concurrent;
+  };
+  for (const auto& c : std::vector<Case>{{1, 1}, {20, 4}, {1000, 64}, {7, 13}}) {
+    const auto loaded =
+        load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+        messages: {queue: {cap: )" +
+             std::to_string(c.cap) + R"(}}, agents: {defaults: {maxConcurrent: )" +
+             std::to_string(c.max_concurrent) + "}}}");
+    ASSERT_TRUE(loaded.ok()) << c.cap << "/" << c.max_concurrent << ": "
+                             << testing::PrintToString(issues(loaded));
+    EXPECT_EQ(loaded.snapshot->messages.queue.cap, c.cap);
+    EXPECT_EQ(loaded.snapshot->messages.queue.mode, QueueMode::followup);
+    EXPECT_EQ(loaded.snapshot->agent.max_concurrent_turns, c.max_concurrent);
+  }
+}
+
+TEST(Load, QueueAndConcurrencyOutOfRangeNameTheKey) {
+  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      messages: {queue: {mode: "later", cap: 0}},
+      agents: {defaults: {maxConcurrent: 65}}})");
+  EXPECT_FALSE(loaded.ok());
+  EXPECT_EQ(
+      issues(loaded),
+      (V{"2:26 messages.queue.mode: must be one of \"followup\", \"collect\", \"interrupt\" or \"steer\" "
+         "(got \"later\")",
+         "2:41 messages.queue.cap: must be a whole number from 1 to 1000 (got 0)",
+         "3:27 agents.defaults.maxConcurrent: must be a whole number from 1 to 64 (got 65)"}));
+}
+
+TEST(Load, OpenclawQueueKeysMmclawDoesNotUseAreAccepted) {
+  const auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      messages: {queue: {mode: "collect", cap: 5, debounceMs: 1000, drop: "summarize",
+                         byChannel: {telegram: "steer", mattermost: "interrupt"}}}})");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(issues(loaded, Severity::warning), V{});
+  EXPECT_EQ(loaded.snapshot->messages.queue, (QueueConfig{QueueMode::collect, 5}));
+}

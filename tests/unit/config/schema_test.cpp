@@ -200,3 +200,27 @@ TEST(OpenclawSchema, OnlyOwnedSectionsAreValidated) {
   EXPECT_EQ(messages_for(openclaw_schema(), R"({"agents":{"defaults":{"model":"gpt4"}}})"),
             V{"agents.defaults.model: must be \"provider/model\" (got \"gpt4\")"});
 }
+
+TEST(OpenclawSchema, QueueAndConcurrencyKeysAreChecked) {
+  const auto& root = openclaw_schema();
+  for (const char* ok :
+       {R"({"messages":{"queue":{"mode":"steer","cap":1}}})",
+        R"({"messages":{"queue":{"mode":"interrupt","cap":1000}}})",
+        R"({"messages":{"queue":{"debounceMs":500,"drop":"old","byChannel":{"x":"collect"}}}})",
+        R"({"agents":{"defaults":{"maxConcurrent":1}}})", R"({"agents":{"defaults":{"maxConcurrent":64}}})"})
+    EXPECT_EQ(messages_for(root, ok), V{}) << ok;
+  EXPECT_EQ(messages_for(root, R"({"messages":{"queue":{"cap":1001}}})"),
+            V{"messages.queue.cap: must be a whole number from 1 to 1000 (got 1001)"});
+  EXPECT_EQ(messages_for(root, R"({"messages":{"queue":{"cap":2.5}}})"),
+            V{"messages.queue.cap: must be a whole number (got 2.5)"});
+  EXPECT_EQ(
+      messages_for(root, R"({"messages":{"queue":{"mode":"colect"}}})"),
+      V{"messages.queue.mode: must be one of \"followup\", \"collect\", \"interrupt\" or \"steer\" (got "
+        "\"colect\"; did you mean \"collect\"?)"});
+  EXPECT_EQ(messages_for(root, R"({"messages":{"queue":{"mdoe":"collect"}}})"),
+            V{"messages.queue.mdoe: unknown key `mdoe` (did you mean `mode`?)"});
+  EXPECT_EQ(messages_for(root, R"({"agents":{"defaults":{"maxConcurrent":0}}})"),
+            V{"agents.defaults.maxConcurrent: must be a whole number from 1 to 64 (got 0)"});
+  EXPECT_EQ(messages_for(root, R"({"agents":{"defaults":{"maxConcurrent":"4"}}})"),
+            V{"agents.defaults.maxConcurrent: must be a whole number from 1 to 64 (got the string \"4\")"});
+}

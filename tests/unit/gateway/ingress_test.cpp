@@ -24,27 +24,21 @@ std::optional<DropReason> screen(const mattermost::Post& p, std::optional<Channe
   return screen_post(InboundPost{&p, type}, kBot);
 }
 
-TEST(ScreenPost, DirectAndGroupMessagesAreAnsweredWithoutMention) {
-  EXPECT_EQ(screen(post("hello"), ChannelType::direct), std::nullopt);
-  EXPECT_EQ(screen(post("hello"), ChannelType::group), std::nullopt);
-}
-
-TEST(ScreenPost, ChannelPostsNeedAMention) {
-  EXPECT_EQ(screen(post("hello"), ChannelType::open), DropReason::not_mentioned);
-  EXPECT_EQ(screen(post("hello"), ChannelType::private_team), DropReason::not_mentioned);
-  EXPECT_EQ(screen(post("@mmclaw hello"), ChannelType::open), std::nullopt);
-  EXPECT_EQ(screen(post("hi @MMClaw"), ChannelType::private_team), std::nullopt);
+TEST(ScreenPost, EveryChannelKindPassesOnToAccessControl) {
+  // Mentions are gating's business (gateway/gating), not the screen's.
+  for (auto type : {ChannelType::direct, ChannelType::group, ChannelType::open, ChannelType::private_team})
+    EXPECT_EQ(screen(post("hello"), type), std::nullopt);
 }
 
 TEST(ScreenPost, FiltersComeBeforeTheChannelRule) {
-  EXPECT_EQ(screen(post("@mmclaw hi", kBot.id), ChannelType::direct), DropReason::own_post);
+  EXPECT_EQ(screen(post("@mmclaw hi", kBot.id), ChannelType::direct), DropReason::self);
   auto system = post("alice joined");
   system.type = "system_join_channel";
   EXPECT_EQ(screen(system, ChannelType::direct), DropReason::system_post);
   auto deleted = post("hi");
   deleted.delete_at = 2000;
   EXPECT_EQ(screen(deleted, ChannelType::direct), DropReason::deleted);
-  EXPECT_EQ(screen(post("  \n"), ChannelType::direct), DropReason::empty);
+  EXPECT_EQ(screen(post("  \n"), ChannelType::direct), DropReason::empty_body);
   EXPECT_EQ(screen(post("hi"), std::nullopt), DropReason::unknown_channel);
 }
 
@@ -55,8 +49,10 @@ TEST(ScreenPost, APostWithOnlyFilesIsNotEmpty) {
 }
 
 TEST(ScreenPost, ReasonCodesAreStable) {
-  EXPECT_EQ(to_string(DropReason::own_post), "own_post");
-  EXPECT_EQ(to_string(DropReason::not_mentioned), "not_mentioned");
+  EXPECT_EQ(to_string(DropReason::self), "self");
+  EXPECT_EQ(to_string(DropReason::system_post), "system_post");
+  EXPECT_EQ(to_string(DropReason::deleted), "deleted");
+  EXPECT_EQ(to_string(DropReason::empty_body), "empty_body");
   EXPECT_EQ(to_string(DropReason::unknown_channel), "unknown_channel");
 }
 

@@ -80,15 +80,16 @@ class IngressTest : public ::testing::Test {
   fs::path path_;
 };
 
-TEST_F(IngressTest, FreshStoreIsAtVersionTwoWithIngressTables) {
+TEST_F(IngressTest, FreshStoreHasTheIngressTables) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 2);
-  ASSERT_EQ(all_migrations().size(), 2U);
+  const auto latest = static_cast<int>(all_migrations().size());
+  EXPECT_EQ(store->schema_version(), latest);
+  ASSERT_GE(all_migrations().size(), 2U);
   EXPECT_EQ(all_migrations()[1].version, 2);
   EXPECT_EQ(all_migrations()[1].name, "create_ingress");
   Database& db = store->database();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), latest);
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                       "('ingress_posts', 'ingress_cursors')"),
@@ -434,11 +435,12 @@ TEST_F(IngressTest, MigratesAVersionOneDatabaseAndKeepsItsData) {
   }
   auto store = open_store();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 2);
+  const auto latest = static_cast<int>(all_migrations().size());
+  EXPECT_EQ(store->schema_version(), latest);
   EXPECT_EQ(store->get_meta("installation_id").value(), std::optional<std::string>("abc"));
   Database& db = store->database();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
-  EXPECT_EQ(query_int(db, "SELECT count(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), latest);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM schema_migrations"), latest);
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM schema_migrations WHERE version = 2 AND name = "
                       "'create_ingress'"),

@@ -337,20 +337,23 @@ TEST_F(SqliteStoreTest, FailingMigrationNamesItselfAndLeavesThePreviousVersion) 
 
 TEST_F(SqliteStoreTest, RefusesADatabaseNewerThanItKnows) {
   const fs::path path = dir_ / "mmclaw.db";
+  // A later mmclaw: every real migration and one more.
+  const auto latest = static_cast<int>(all_migrations().size());
+  std::vector<Migration> later(all_migrations().begin(), all_migrations().end());
+  later.push_back(Migration{latest + 1, "from_the_future", "CREATE TABLE future (x INTEGER);"});
   {
     SqliteOptions future;
-    future.migrations = notes_migrations;
+    future.migrations = later;
     ASSERT_NE(open_ok(path, future), nullptr);
   }
   auto store = SqliteStore::open(path);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().message,
-            "store " + path.string() +
-                ": the database schema is version 3 but this mmclaw knows only up to " +
-                std::to_string(all_migrations().size()) + "; "
-                "use a newer mmclaw or another store path");
+            "store " + path.string() + ": the database schema is version " + std::to_string(latest + 1) +
+                " but this mmclaw knows only up to " + std::to_string(latest) +
+                "; use a newer mmclaw or another store path");
   Database db = open_plain(path);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), latest + 1);
 }
 
 TEST_F(SqliteStoreTest, RefusesAFileThatIsNotSqliteAndLeavesItAlone) {

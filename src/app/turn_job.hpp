@@ -1,0 +1,35 @@
+#pragma once
+// One post on its way to a turn: what the inbound decisions said about it, kept from the moment it
+// was accepted until its answer is recorded. A job carries the route and body computed with the
+// snapshot that was current when the post arrived, so a reload never changes where its answer goes
+// (channel-behaviour §13).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/envelope.hpp"
+#include "gateway/inbound.hpp"
+#include "gateway/routing.hpp"
+#include "mattermost/types.hpp"
+
+namespace mmclaw::app {
+
+struct TurnJob {
+  std::string account_id;
+  std::string post_id;
+  std::string channel_id;
+  std::optional<mattermost::Post> post;  // absent after a restart: fetched again by id, then decided again
+  bool may_have_answer = false;          // dispatched before: look for a tagged reply first
+  // Set once decided (always, except for a post recovered after a restart before it is fetched).
+  std::optional<gateway::Route> route;
+  std::string body;                  // the normalised body (§4.7); merged text after a debounce
+  std::vector<std::string> merged;   // the earlier post ids a debounce merged into this one
+  bool was_mentioned = false;
+  bool command_authorized = false;
+  std::string sender_name;
+  gateway::ChannelFacts channel;      // name, display name and team, for the envelope
+};
+
+}  // namespace mmclaw::app
