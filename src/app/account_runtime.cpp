@@ -67,7 +67,7 @@ std::string baseline_key(std::string_view account_id) {
 }
 
 // Where an inbound post came from.
-enum class Origin { live, caught_up, edited, recovered };
+enum class Origin { live, caught_up, edited };
 
 }  // namespace
 
@@ -449,6 +449,9 @@ struct AccountRuntime::Impl {
 
   // Decides one post and acts on the verdict; true when it was recorded now to be answered.
   bool accept(const mattermost::Post& post, gateway::InboundFacts facts, Origin origin) {
+    // Stopping: a post that arrives now (after a lookup) is left to the next runtime's catch-up,
+    // since its cursor has not moved past it.
+    if (stopping_) return false;
     auto& counters = status_.counters;
     ++counters.posts_seen;
     if (!bot_.id.empty() && post.user_id == bot_.id) note_own_post(post);
@@ -486,7 +489,7 @@ struct AccountRuntime::Impl {
       return false;
     }
 
-    if (origin != Origin::recovered && !admit(post, origin)) return false;
+    if (!admit(post, origin)) return false;
     TurnJob job;
     job.account_id = account_.id;
     job.post_id = post.id;
@@ -647,8 +650,15 @@ struct AccountRuntime::Impl {
     arm_debounce_timer();
   }
 
+  // A reload hands posts still held to the lanes (the account's next runtime runs them); a final
+  // stop leaves them recorded, to be answered after the next start.
   void flush_debounce_on_stop() {
-    for (auto& batch : debouncer_.drain()) submit_batch(batch);
+    auto batches = debouncer_.drain();
+    if (!handover_) {
+      debounced_.clear();
+      return;
+    }
+    for (auto& batch : batches) submit_batch(batch);
   }
 
   // The batch's last post carries the merged text; the others are answered by the same reply.

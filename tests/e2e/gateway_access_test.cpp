@@ -228,6 +228,74 @@ TEST_F(GatewayAccessE2e, ReplyToModeFirstOpensAThreadSessionPerRootPost) {
   gateway_->wait_log("(session agent:main:main, post " + field(dm, "id"));
 }
 
+// --- Debounce, edits, reactions, typing --------------------------------------------------------
+TEST_F(GatewayAccessE2e, QuickPostsOfOneSenderAreMergedIntoOneTurnWhenDebounced) {
+  GatewayOptions options;
+  options.root_extra = R"(messages: { inbound: { debounceMs: 600 } },)";
+  start(options);
+  const auto first = sim_->post_as("alice", kAliceDm, "first part");
+  const auto second = sim_->post_as("alice", kAliceDm, "second part");
+  std::vector<json::object> found;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        found = answers_to(*sim_, kAliceDm, field(second, "id"));
+        return !found.empty();
+      },
+      15s));
+  std::this_thread::sleep_for(800ms);
+  found = answers_to(*sim_, kAliceDm, field(second, "id"));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(field(found.front(), "message"), "echo: first part\nsecond part");
+  const auto& merged = found.front().at("props").at("mmclaw_merged").as_array();
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(str(merged[0]), field(first, "id"));
+  EXPECT_TRUE(answers_to(*sim_, kAliceDm, field(first, "id")).empty()) << "one answer for both";
+}
+
+TEST_F(GatewayAccessE2e, AnEditThatAddsAMentionIsAnsweredOnce) {
+  start(GatewayOptions{});
+  const auto post = sim_->post_as("alice", kTownSquare, "a question without the bot");
+  gateway_->wait_log(fmt::format("post {} not answered (no_mention)", field(post, "id")));
+  const auto edit = [&](std::string_view text) {
+    const auto reply = sim_->control(
+        "/_control/act", json::object{{"as", "alice"},
+                                      {"method", "PUT"},
+                                      {"path", fmt::format("/api/v4/posts/{}/patch", field(post, "id"))},
+                                      {"body", json::object{{"message", text}}}});
+    ASSERT_EQ(int_field(reply.as_object(), "status"), 200) << json::serialize(reply);
+  };
+  edit("@mmclaw a question for the bot");
+  std::vector<json::object> found;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        found = answers_to(*sim_, kTownSquare, field(post, "id"));
+        return !found.empty();
+      },
+      15s));
+  EXPECT_EQ(field(found.front(), "message"), "echo: a question for the bot");
+  edit("@mmclaw a question for the bot, edited again");
+  std::this_thread::sleep_for(1000ms);
+  EXPECT_EQ(answers_to(*sim_, kTownSquare, field(post, "id")).size(), 1u) << "a second edit is not answered";
+}
+
+TEST_F(GatewayAccessE2e, ReactionsBecomeSystemEventsAndTurnsShowTyping) {
+  start(GatewayOptions{});
+  const auto post = sim_->post_as("alice", kTownSquare, "@mmclaw react to this");
+  expect_one_answer(*sim_, post);
+  EXPECT_GE(sim_->count_calls("POST", "/api/v4/users/me/typing"), 1u) << "typing while the turn ran";
+  const auto reply = sim_->control(
+      "/_control/act",
+      json::object{{"as", "alice"},
+                   {"method", "POST"},
+                   {"path", "/api/v4/reactions"},
+                   {"body", json::object{{"user_id", kAliceId}, {"post_id", field(post, "id")}, {"emoji_name", "thumbsup"}}}});
+  ASSERT_EQ(int_field(reply.as_object(), "status"), 200) << json::serialize(reply);
+  gateway_->wait_log(fmt::format("reaction mattermost:reaction:{}:thumbsup:{}:added queued for session "
+                                 "agent:main:mattermost:channel:{}",
+                                 field(post, "id"), kAliceId, kTownSquare));
+  EXPECT_EQ(answers_to(*sim_, kTownSquare, field(post, "id")).size(), 1u) << "a reaction is not a turn";
+}
+
 // --- Two accounts in one channel -----------------------------------------------------------------
 constexpr std::string_view kHelperBotId = "hb7kq3xw9mn1bczt5oefy8ja4d";
 constexpr std::string_view kHelperBotToken = "helperbottoken000000000001";

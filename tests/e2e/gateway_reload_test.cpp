@@ -68,6 +68,27 @@ TEST_F(GatewayReloadE2e, ChatmodeChangeBySigusr1KeepsOneSocketTheSessionAndTheCh
   EXPECT_EQ(sim_->bot_sockets().size(), 1u) << "exactly one WebSocket for the account";
 }
 
+TEST_F(GatewayReloadE2e, ATurnInFlightDuringAReloadIsDeliveredToItsOwnChannel) {
+  GatewayOptions options;
+  options.mattermost_extra = R"(chatmode: "oncall",)";
+  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
+  auto& gateway = start(options);
+  // The answer's POST /posts takes 2 s: the reload happens while it is on its way.
+  sim_->fault(json::object{{"action", "delay"}, {"method", "POST"}, {"path", "/api/v4/posts"}, {"ms", 2000}, {"count", 1}});
+  const auto slow = sim_->post_as("alice", kTownSquare, "@mmclaw a slow one");
+  ASSERT_TRUE(poll_until([&] { return sim_->count_calls("POST", "/api/v4/users/me/typing") > 0; }, 10s));
+  options.mattermost_extra = R"(chatmode: "onmessage",)";
+  gateway.rewrite_config(*sim_, options);
+  signal(SIGUSR1);
+  gateway.wait_log("config reload: restarting default");
+  const auto answer = expect_one_answer(*sim_, slow, 15s, 1000ms);
+  EXPECT_EQ(field(answer, "channel_id"), kTownSquare);
+  gateway.wait_log(kChannelSession + ", post " + field(slow, "id"));
+  gateway.wait_log(std::string(kReadyLine), 15s, 2);
+  expect_one_answer(*sim_, sim_->post_as("alice", kTownSquare, "and one after the reload"));
+  EXPECT_EQ(sim_->bot_sockets().size(), 1u);
+}
+
 TEST_F(GatewayReloadE2e, AnInvalidConfigOnReloadKeepsTheOldOneServing) {
   GatewayOptions options;
   options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
