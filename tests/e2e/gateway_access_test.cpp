@@ -10,30 +10,18 @@
 #include <regex>
 #include <sstream>
 
-#include "gateway_support.hpp"
+#include "gateway_fixture.hpp"
 #include "util/subprocess.hpp"
 
 namespace {
 
 using namespace mmclaw::e2e;
 
-class GatewayAccessE2e : public ::testing::Test {
+class GatewayAccessE2e : public GatewayFixture {
  protected:
-  void SetUp() override { sim_ = std::make_unique<Mmsim>(); }
-  void TearDown() override {
-    if ((HasFailure() || std::getenv("MMCLAW_E2E_SHOW_LOG") != nullptr) && gateway_)
-      std::cerr << "--- the gateway's log ---\n" << gateway_->log_tail(12000) << "\n";
-    gateway_.reset();
-    sim_.reset();
-  }
-
   Gateway& start(GatewayOptions options) {
-    options.global_args = {"--log-level", "debug"};
-    gateway_ = std::make_unique<Gateway>(*sim_, std::move(options));
-    gateway_->start();
-    gateway_->wait_ready();
-    gateway_->wait_log("catch-up (startup)");
-    return *gateway_;
+    options.global_args = {"--log-level", "debug"};  // the drop reasons are logged at debug
+    return GatewayFixture::start(std::move(options));
   }
 
   // The bot's posts in `channel` after `since` (create_at), oldest first.
@@ -63,8 +51,6 @@ class GatewayAccessE2e : public ::testing::Test {
     return *run;
   }
 
-  std::unique_ptr<Mmsim> sim_;
-  std::unique_ptr<Gateway> gateway_;
 };
 
 // --- Pairing: from the first DM to approval to an answer ---------------------------------------

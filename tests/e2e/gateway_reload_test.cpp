@@ -3,42 +3,15 @@
 // that must leave the running one serving, a file change picked up without a signal, and a change
 // that touches no account restarting nothing.
 
-#include <signal.h>
-
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <memory>
-
-#include "gateway_support.hpp"
+#include "gateway_fixture.hpp"
 
 namespace {
 
 using namespace mmclaw::e2e;
 
-class GatewayReloadE2e : public ::testing::Test {
- protected:
-  void SetUp() override { sim_ = std::make_unique<Mmsim>(); }
-  void TearDown() override {
-    if ((HasFailure() || std::getenv("MMCLAW_E2E_SHOW_LOG") != nullptr) && gateway_)
-      std::cerr << "--- the gateway's log ---\n" << gateway_->log_tail(12000) << "\n";
-    gateway_.reset();
-    sim_.reset();
-  }
-
-  Gateway& start(GatewayOptions options) {
-    gateway_ = std::make_unique<Gateway>(*sim_, std::move(options));
-    gateway_->start();
-    gateway_->wait_ready();
-    gateway_->wait_log("catch-up (startup)");
-    return *gateway_;
-  }
-
-  void signal(int sig) const { ASSERT_EQ(::kill(gateway_->pid(), sig), 0); }
-
-  std::unique_ptr<Mmsim> sim_;
-  std::unique_ptr<Gateway> gateway_;
-};
+using GatewayReloadE2e = GatewayFixture;
 
 const std::string kChannelSession = "session agent:main:mattermost:channel:" + std::string(kTownSquare);
 

@@ -1,8 +1,6 @@
 // Durable ingress and catch-up cursors in SqliteStore (issue 4; channel-behaviour.md §3.6).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -14,11 +12,11 @@
 #include "store/migrations.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_file_test.hpp"
 
 namespace mmclaw::store {
 namespace {
 
-namespace fs = std::filesystem;
 
 IngressRecord post_of(std::string account, std::string post, std::string channel, std::int64_t create_at,
                       std::string root = "") {
@@ -32,38 +30,8 @@ IngressRecord post_of(std::string account, std::string post, std::string channel
   return record;
 }
 
-std::int64_t query_int(Database& db, std::string_view sql) {
-  auto statement = db.prepare(sql);
-  if (!statement || !statement->step() || statement->column_is_null(0)) return -999;
-  return statement->column_int64(0);
-}
-
-class IngressTest : public ::testing::Test {
+class IngressTest : public StoreFileTest {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("mmclaw-ingress-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter++) + "-" + info->name());
-    fs::remove_all(dir_);
-    ASSERT_TRUE(fs::create_directories(dir_));
-    path_ = dir_ / "mmclaw.db";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Opens (or reopens, as after a restart) the store at path_.
-  std::unique_ptr<SqliteStore> open_store(const SqliteOptions& options = {}) {
-    auto store = SqliteStore::open(path_, options);
-    if (!store) {
-      ADD_FAILURE() << "open failed: " << store.error().message;
-      return nullptr;
-    }
-    return std::move(*store);
-  }
-
   // The gateway's rule: dispatch only what admit_post calls new and mark_dispatched lets through.
   static bool admit_and_dispatch(Store& store, const IngressRecord& post, std::int64_t now) {
     auto admitted = store.admit_post(post, now);
@@ -76,8 +44,6 @@ class IngressTest : public ::testing::Test {
 
   std::string prefix() const { return "store " + path_.string() + ": "; }
 
-  fs::path dir_;
-  fs::path path_;
 };
 
 TEST_F(IngressTest, FreshStoreHasTheIngressTables) {

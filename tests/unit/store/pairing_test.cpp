@@ -1,8 +1,6 @@
 // DM pairing requests and approvals in SqliteStore (issue 5; channel-behaviour.md §4.5).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -18,11 +16,11 @@
 #include "store/migrations.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_file_test.hpp"
 
 namespace mmclaw::store {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::string_view_literals;
 
 constexpr std::int64_t kTtl = 3'600'000;
@@ -48,37 +46,8 @@ class ScriptedCodes {
   std::size_t calls_ = 0;
 };
 
-std::int64_t query_int(Database& db, std::string_view sql) {
-  auto statement = db.prepare(sql);
-  if (!statement || !statement->step() || statement->column_is_null(0)) return -999;
-  return statement->column_int64(0);
-}
-
-class PairingStoreTest : public ::testing::Test {
+class PairingStoreTest : public StoreFileTest {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("mmclaw-pairing-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter++) + "-" + info->name());
-    fs::remove_all(dir_);
-    ASSERT_TRUE(fs::create_directories(dir_));
-    path_ = dir_ / "mmclaw.db";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::unique_ptr<SqliteStore> open_store(const SqliteOptions& options = {}) {
-    auto store = SqliteStore::open(path_, options);
-    if (!store) {
-      ADD_FAILURE() << "open failed: " << store.error().message;
-      return nullptr;
-    }
-    return std::move(*store);
-  }
-
   // A request that must be created with `code`.
   static PairingRequest create(Store& store, std::string_view account, std::string_view user,
                                std::string_view username, std::string code, std::int64_t now) {
@@ -91,8 +60,6 @@ class PairingStoreTest : public ::testing::Test {
     return challenge->request.value_or(PairingRequest{});
   }
 
-  fs::path dir_;
-  fs::path path_;
 };
 
 TEST_F(PairingStoreTest, SchemaHasThePairingAndThreadTables) {

@@ -1,8 +1,6 @@
 // Thread participation in SqliteStore (issue 5; channel-behaviour.md §4.6, implicit mention).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -11,11 +9,11 @@
 
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_file_test.hpp"
 
 namespace mmclaw::store {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::string_view_literals;
 
 constexpr std::int64_t kT0 = 1'700'000'000'000;
@@ -27,34 +25,7 @@ std::int64_t count_rows(Database& db) {
   return statement->column_int64(0);
 }
 
-class ThreadParticipationTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("mmclaw-threads-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter++) + "-" + info->name());
-    fs::remove_all(dir_);
-    ASSERT_TRUE(fs::create_directories(dir_));
-    path_ = dir_ / "mmclaw.db";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::unique_ptr<SqliteStore> open_store() {
-    auto store = SqliteStore::open(path_);
-    if (!store) {
-      ADD_FAILURE() << "open failed: " << store.error().message;
-      return nullptr;
-    }
-    return std::move(*store);
-  }
-
-  fs::path dir_;
-  fs::path path_;
-};
+using ThreadParticipationTest = StoreFileTest;
 
 TEST_F(ThreadParticipationTest, RecordedAtOrAfterSince) {
   auto store = open_store();

@@ -1,0 +1,291 @@
+#pragma once
+// The inside of one AccountRuntime (app/account_runtime.hpp): the state of the account and the
+// members that act on it. Internal to the files that define them: account_runtime.cpp (start, stop,
+// status), account_inbound.cpp, account_pairing.cpp, account_turns.cpp and account_catch_up.cpp.
+
+#include "app/account_runtime.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "agent/backends/echo.hpp"
+#include "app/turn_lanes.hpp"
+#include "gateway/access.hpp"
+#include "gateway/catch_up.hpp"
+#include "gateway/debounce.hpp"
+#include "gateway/envelope.hpp"
+#include "gateway/gating.hpp"
+#include "gateway/inbound.hpp"
+#include "gateway/ingress.hpp"
+#include "gateway/pairing.hpp"
+#include "gateway/reactions.hpp"
+#include "mattermost/api.hpp"
+#include "mattermost/monitor.hpp"
+#include "net/backoff.hpp"
+#include "net/http_client.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+
+namespace mmclaw::app {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+// Internal to the account runtime's files, which use these names unqualified.
+namespace detail {
+
+inline constexpr std::string_view kComponent = "gateway";
+// Answers that fail for a reason a retry can fix are tried this often, with these delays.
+inline constexpr int kMaxAnswerAttempts = 5;
+inline constexpr net::BackoffPolicy kAnswerRetry{1000, 16000, 2.0, 0.2};
+// How long stop() waits for answers in flight.
+inline constexpr milliseconds kStopGrace{5000};
+// A sweep that failed (the server was unreachable) is tried again after this long.
+inline constexpr milliseconds kSweepRetry{5000};
+// Pages of one channel per sweep (each ≤ 1000 posts).
+inline constexpr int kMaxPagesPerChannel = 20;
+// Thread participation counts for this long (§4.6).
+inline constexpr std::int64_t kThreadParticipationMs = 7LL * 24 * 3600 * 1000;
+// How often a connected account looks for pairing approvals to tell their users about.
+inline constexpr milliseconds kApprovalCheck{1000};
+// The bot's own root posts are kept beside its thread participation, under this account suffix,
+// for the reply-to-bot implicit mention (§4.6, §14).
+inline constexpr std::string_view kBotRootsSuffix = "#roots";
+
+inline std::int64_t now_ms() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+inline std::string baseline_key(std::string_view account_id) {
+  return fmt::format("ingress.baseline.{}", account_id);
+}
+
+// Where an inbound post came from.
+enum class Origin { live, caught_up, edited };
+
+}  // namespace detail
+
+struct AccountRuntime::Impl {
+  Impl(asio::io_context& io, store::Store& store, net::HttpClient& http, asio::ssl::context* tls,
+       TurnLanes& lanes, std::shared_ptr<const config::Snapshot> snapshot,
+       const config::AccountConfig& account, bool recover);
+  static mattermost::ApiOptions api_options(const config::AccountConfig& account);
+
+  // --- logging -----------------------------------------------------------------------------------
+  template <class... Args>
+  void log(log::Level level, fmt::format_string<Args...> format, Args&&... args) {
+    if (!log::enabled(level)) return;
+    log::write(level, detail::kComponent,
+               fmt::format("[{}] {}", account_.id, fmt::format(format, std::forward<Args>(args)...)));
+  }
+
+  // --- tasks -------------------------------------------------------------------------------------
+  // Every task of the account is counted, so run() can wait for them (ARCHITECTURE.md rule 3).
+  void spawn(asio::awaitable<void> task, std::string_view what);
+
+  asio::awaitable<void> sleep(asio::steady_timer& timer, milliseconds delay);
+
+  // --- run ---------------------------------------------------------------------------------------
+  asio::awaitable<void> run();
+  void disconnected();
+  void stop();
+  asio::awaitable<void> drain();
+  mattermost::MonitorOptions monitor_options() const;
+
+  // The account's first start is its baseline: channels without a cursor are swept from there, so
+  // a new installation does not answer old history.
+  bool prepare_store();
+
+  // Posts a previous run left unfinished are fetched again and decided again with today's config
+  // (in their channel's order), then answered like new ones.
+  void recover_unfinished();
+
+  // --- status ------------------------------------------------------------------------------------
+  void on_monitor_status(const mattermost::MonitorStatus& status);
+  void on_identified();
+
+  void count_drop(std::string_view reason) {
+    ++status_.counters.posts_dropped;
+    auto& drops = status_.counters.drops;
+    auto it = drops.find(reason);
+    if (it == drops.end()) it = drops.emplace(std::string(reason), 0).first;
+    ++it->second;
+  }
+
+  // --- live events -------------------------------------------------------------------------------
+  void on_event(const mattermost::Event& event);
+  void on_posted(const mattermost::PostedEvent& event);
+  asio::awaitable<void> accept_after_lookup(mattermost::Post post, gateway::InboundFacts facts,
+                                            detail::Origin origin);
+
+  // Looks up what the event did not say: the channel (type, name, team) and the sender's name.
+  asio::awaitable<void> complete_facts(const mattermost::Post& post, gateway::InboundFacts& facts);
+
+  asio::awaitable<void> on_edited(mattermost::Post post);
+
+  // §4.10: a reaction becomes a system event for the base session of its channel, when its author
+  // passes the access policy (no pairing, no reply).
+  asio::awaitable<void> on_reaction(mattermost::ReactionEvent event);
+
+  std::set<std::string> approved_senders(mattermost::ChannelType type);
+
+  // The bot's own posts say where it took part (§4.6): a reply marks its thread, a root post is a
+  // root the bot wrote.
+  void note_own_post(const mattermost::Post& post);
+
+  bool recorded_thread(std::string_view account, std::string_view root_id);
+
+  // The inbound decisions for a post (gateway/inbound), with the thread facts and pairing
+  // approvals from the store.
+  gateway::InboundDecision decide(const mattermost::Post& post, gateway::InboundFacts& facts);
+  // Decides one post and acts on the verdict; true when it was recorded now to be answered.
+  bool accept(const mattermost::Post& post, gateway::InboundFacts facts, detail::Origin origin);
+
+  // Records the post before it is answered; false when it must not be answered now.
+  bool admit(const mattermost::Post& post, detail::Origin origin);
+
+  void remember_history(const mattermost::Post& post, const gateway::InboundFacts& facts,
+                        const gateway::Route& route);
+  int history_limit(gateway::ChatType type) const;
+
+  // --- pairing -----------------------------------------------------------------------------------
+  // §4.5: a DM from a sender not yet approved gets a code once per request; repeats get nothing.
+  asio::awaitable<void> challenge(mattermost::Post post, std::string username);
+
+  // Users approved with `mmclaw pairing approve` (by this process or another) are told by DM.
+  asio::awaitable<void> notify_approvals();
+
+  // --- debounce (§3.6) ---------------------------------------------------------------------------
+  void offer_to_debounce(TurnJob job, bool immediate);
+  void arm_debounce_timer();
+  asio::awaitable<void> debounce_wait(std::int64_t deadline);
+
+  // A reload hands posts still held to the lanes (the account's next runtime runs them); a final
+  // stop leaves them recorded, to be answered after the next start.
+  void flush_debounce_on_stop();
+
+  // The batch's last post carries the merged text; the others are answered by the same reply.
+  void submit_batch(const gateway::DebounceBatch& batch);
+
+  // --- lanes -------------------------------------------------------------------------------------
+  void submit(TurnJob job);
+
+  // A job that will not be answered: recorded as dead with the reason, logged and counted.
+  void drop_job(const TurnJob& job, std::string_view reason);
+
+  // --- turns -------------------------------------------------------------------------------------
+  // One turn of a session: its jobs (several only in collect mode) are answered by one reply.
+  asio::awaitable<void> run_turn(Turn turn);
+
+  void finish_dead(const TurnJob& job, std::string_view reason, std::string_view detail);
+  static bool retryable(const mattermost::ApiError& e);
+  asio::awaitable<void> answer_with_retries(TurnJob job, asio::steady_timer& retry_timer,
+                                            std::string session);
+
+  struct AnswerStep {
+    bool done = false;
+    std::optional<mattermost::ApiError> error;
+  };
+
+  // A post recovered after a restart is fetched again and decided again with today's config.
+  asio::awaitable<AnswerStep> restore(TurnJob& job);
+
+  asio::awaitable<AnswerStep> answer_once(TurnJob& job, const std::string& session);
+
+  // The §4.9 context of the turn, with the history window and the system events of the session.
+  gateway::TurnContext turn_context(const TurnJob& job);
+
+  void delivered(const TurnJob& job, std::string_view reply_id);
+  void record_answered(const TurnJob& job, std::string_view reply_id);
+
+  // The id of a reply tagged with the post (props.mmclaw_reply_to, or among props.mmclaw_merged),
+  // or "" when there is none.
+  asio::awaitable<mattermost::ApiResult<std::string>> find_tagged_reply(const mattermost::Post& post,
+                                                                        std::string channel_id);
+
+  // --- catch-up and polling ----------------------------------------------------------------------
+  // The cursors a sweep starts from are read when the sweep is asked for, not when it runs: the
+  // monitor asks right after a new hello, before the new socket's events, and a live post of the
+  // new socket must not move a cursor past the posts the outage hid.
+  using CursorSnapshot = std::map<std::string, std::optional<std::int64_t>, std::less<>>;
+
+  // Merges the store's cursors into `into`, keeping the earlier one per channel.
+  bool snapshot_cursors(CursorSnapshot& into);
+
+  static void merge_cursor(CursorSnapshot& into, const std::string& channel,
+                           std::optional<std::int64_t> cursor);
+  void request_sweep(std::string reason);
+
+  // One retry at a time, however many failures asked for it.
+  void schedule_sweep_retry();
+
+  asio::awaitable<void> retry_sweep_later();
+  asio::awaitable<void> sweep(std::string reason);
+
+  // Fetches and records the new posts of every channel of the bot, each from its cursor in
+  // `cursors` (a channel missing there has none). False when the sweep could not finish.
+  asio::awaitable<bool> sweep_once(const std::string& reason, const CursorSnapshot& cursors);
+
+  // REST polling (`useWebSocket: false`): identity with backoff, then a sweep per interval.
+  asio::awaitable<void> poll_loop();
+
+  // --- membership diagnosis ----------------------------------------------------------------------
+  // Channels the config names by id or name (groups keys, allowChannels).
+  std::vector<std::string> configured_channels() const;
+
+  bool is_configured_channel(std::string_view id, std::string_view name) const;
+  void warn_not_member(std::string_view channel);
+  asio::awaitable<void> diagnose_membership();
+
+  asio::io_context& io_;
+  store::Store& store_;
+  TurnLanes& lanes_;
+  std::shared_ptr<const config::Snapshot> snapshot_;  // the one the account was started with
+  std::shared_ptr<const config::Snapshot> live_;      // the newest: settings read per post
+  const config::AccountConfig& account_;              // in snapshot_
+  mattermost::Api api_;
+  asio::ssl::context* tls_;
+  std::unique_ptr<mattermost::Monitor> monitor_;
+
+  gateway::BotIdentity bot_;
+  AccountStatus status_;
+  std::int64_t baseline_ms_ = 0;
+  bool recover_ = true;
+  // Stopping for a reload: turns in flight finish, queued ones wait for the successor.
+  bool handover_ = false;
+  std::function<void()> on_disconnected_;
+  gateway::Debouncer debouncer_;
+  std::map<std::string, TurnJob, std::less<>> debounced_;  // posts held by the debouncer, by id
+  bool debounce_armed_ = false;
+  gateway::HistoryWindow history_;
+  gateway::SystemEventQueue system_events_;
+  std::set<std::string, std::less<>> hinted_channels_;  // the no-mention hint is logged once per channel
+  std::set<std::string, std::less<>> cancelled_;        // sessions whose running turn was interrupted
+  bool sweeping_ = false;
+  bool sweep_again_ = false;
+  bool sweep_retry_pending_ = false;
+  std::optional<CursorSnapshot> pending_cursors_;  // the starting points of the next sweep
+  bool stopping_ = false;
+  int tasks_ = 0;
+
+  asio::steady_timer poll_timer_;
+  asio::steady_timer sweep_retry_timer_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer debounce_timer_;
+  asio::steady_timer approval_timer_;
+  std::set<std::shared_ptr<asio::steady_timer>> retry_timers_;
+};
+
+}  // namespace mmclaw::app
