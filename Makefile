@@ -44,6 +44,7 @@ demo: build
 bench: build
 	$(BUILD_DIR)/bench/bench_config
 	$(BUILD_DIR)/bench/bench_gateway
+	$(BUILD_DIR)/bench/bench_burst
 
 clean:
 	rm -rf build

@@ -117,7 +117,7 @@ asio::awaitable<void> AccountRuntime::Impl::on_reaction(mattermost::ReactionEven
   const auto access = gateway::decide_access(in, ctx);
   if (access.outcome != gateway::AccessOutcome::allow) {
     log(log::Level::debug, "reaction on post {} ignored ({})", event.post_id,
-        access.reason ? gateway::to_string(*access.reason) : "pairing_pending");
+        access.reason ? gateway::to_string(*access.reason) : "pairing_required");
     co_return;
   }
   const auto route = gateway::route_post(gateway::route_params(account_, live_->dm_scope), post,
