@@ -20,7 +20,7 @@ using namespace mmclaw::e2e;
 class GatewayAccessE2e : public GatewayFixture {
  protected:
   Gateway& start(GatewayOptions options) {
-    options.global_args = {"--log-level", "debug"};  // the drop reasons are logged at debug
+    if (options.global_args.empty()) options.global_args = {"--log-level", "debug"};  // drop reasons
     return GatewayFixture::start(std::move(options));
   }
 
@@ -212,6 +212,32 @@ TEST_F(GatewayAccessE2e, ReplyToModeFirstOpensAThreadSessionPerRootPost) {
   const auto dm = sim_->post_as("alice", kAliceDm, "a direct question");
   EXPECT_EQ(field(expect_one_answer(*sim_, dm), "root_id"), "");
   gateway_->wait_log("(session agent:main:main, post " + field(dm, "id"));
+}
+
+// --- History window (§4.8) ---------------------------------------------------------------------
+TEST_F(GatewayAccessE2e, SkippedChannelPostsReachTheNextTurnAsHistory) {
+  GatewayOptions options;
+  options.global_args = {"--log-level", "trace"};  // the turn context is logged at trace
+  start(options);
+  const auto skipped = sim_->post_as("bob", kTownSquare, "the build is red again");
+  gateway_->wait_log(fmt::format("post {} not answered (no_mention)", field(skipped, "id")));
+  const auto asked = sim_->post_as("alice", kTownSquare, "@mmclaw what did bob say?");
+  expect_one_answer(*sim_, asked);
+  const std::string log = gateway_->log();
+  const auto context = log.find("turn context: ");
+  ASSERT_NE(context, std::string::npos) << "the turn context is logged at trace";
+  const std::string line = log.substr(context + 14, log.find('\n', context) - context - 14);
+  const auto turn = json::parse(line).as_object();
+  EXPECT_EQ(field(turn, "SessionKey"), "agent:main:mattermost:channel:" + std::string(kTownSquare));
+  EXPECT_EQ(field(turn, "MessageSid"), field(asked, "id"));
+  ASSERT_TRUE(turn.contains("InboundHistory"));
+  const auto& history = turn.at("InboundHistory").as_array();
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_NE(json::serialize(history[0]).find("the build is red again"), std::string::npos);
+  EXPECT_NE(field(turn, "Body").find("[Chat messages since your last reply - for context]"), std::string::npos);
+  EXPECT_NE(field(turn, "Body").find("[Current message - respond to this]"), std::string::npos);
+  EXPECT_EQ(field(turn, "WasMentioned"), "") << "a bool, not a string";
+  EXPECT_TRUE(turn.at("WasMentioned").as_bool());
 }
 
 // --- Debounce, edits, reactions, typing --------------------------------------------------------
