@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 
+#include "bench_args.hpp"
 #include "e2e/gateway_support.hpp"
 #include "support/temp_dir.hpp"
 
@@ -136,30 +137,12 @@ int run(const Settings& settings) {
 
 int main(int argc, char** argv) {
   Settings settings;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&](int& target) {
-      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-      target = std::stoi(argv[++i]);
-    };
-    try {
-      if (arg == "--posts")
-        value(settings.posts);
-      else if (arg == "--channels")
-        value(settings.channels);
-      else if (arg == "--timeout-seconds")
-        value(settings.timeout_seconds);
-      else {
-        std::cerr << "usage: bench_burst [--posts N] [--channels N] [--timeout-seconds S]\n";
-        return 2;
-      }
-      if (settings.posts < 1 || settings.channels < 1 || settings.timeout_seconds < 1)
-        throw std::invalid_argument("every value must be at least 1");
-    } catch (const std::exception& e) {
-      std::cerr << "bench_burst: " << e.what() << "\n";
-      return 2;
-    }
-  }
+  if (!mmclaw::bench::parse_options(argc, argv,
+                                    {{"--posts", &settings.posts},
+                                     {"--channels", &settings.channels},
+                                     {"--timeout-seconds", &settings.timeout_seconds}},
+                                    {}, "bench_burst", "bench_burst [--posts N] [--channels N] [--timeout-seconds S]"))
+    return 2;
   try {
     return run(settings);
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "bench_args.hpp"
 #include "e2e/gateway_support.hpp"
 
 namespace {
@@ -316,31 +317,12 @@ int run(const Settings& settings) {
 
 int main(int argc, char** argv) {
   Settings settings;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&](int& target) {
-      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-      target = std::stoi(argv[++i]);
-    };
-    try {
-      if (arg == "--runs") {
-        value(settings.runs);
-      } else if (arg == "--events") {
-        value(settings.events);
-      } else if (arg == "--idle-seconds") {
-        value(settings.idle_seconds);
-      } else if (arg == "--gateway-log-level" && i + 1 < argc) {
-        settings.gateway_log_level = argv[++i];
-      } else {
-        std::cerr
-            << "usage: bench_gateway [--runs N] [--events N] [--idle-seconds S] [--gateway-log-level L]\n";
-        return 2;
-      }
-    } catch (const std::exception& e) {
-      std::cerr << "bench_gateway: " << e.what() << "\n";
-      return 2;
-    }
-  }
+  if (!mmclaw::bench::parse_options(
+          argc, argv,
+          {{"--runs", &settings.runs}, {"--events", &settings.events}, {"--idle-seconds", &settings.idle_seconds}},
+          {{"--gateway-log-level", &settings.gateway_log_level}}, "bench_gateway",
+          "bench_gateway [--runs N] [--events N] [--idle-seconds S] [--gateway-log-level L]"))
+    return 2;
   try {
     return run(settings);
   } catch (const std::exception& e) {
