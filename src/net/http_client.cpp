@@ -408,12 +408,46 @@ struct HttpClient::Impl {
     co_return Result<void>{};
   }
 
+  // Reads the body piece by piece, handing each to `on_chunk`; the deadline of each read is the
+  // silence allowed between pieces (timeouts.response_body), within the total budget.
+  template <class Stream>
+  asio::awaitable<std::expected<void, Failure>> stream_body(Stream& stream, Connection& conn,
+                                                            http::response_parser<http::string_body>& parser,
+                                                            const HttpClientTimeouts& timeouts,
+                                                            const Budget& budget, std::size_t max_bytes,
+                                                            const HttpBodyChunkHandler& on_chunk) {
+    auto& body = parser.get().body();
+    auto hand_over = [&]() -> Result<void> {
+      if (body.empty()) return {};
+      auto handled = on_chunk(body);
+      body.clear();
+      return handled;
+    };
+    // What arrived with the header.
+    if (auto handled = hand_over(); !handled) co_return std::unexpected(Failure{std::move(handled.error()), false, true});
+    while (!parser.is_done()) {
+      const auto limit = budget.limit(timeouts.response_body);
+      conn.lowest().expires_after(limit);
+      auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, kUseTuple);
+      (void)n;
+      if (ec == http::error::body_limit)
+        co_return std::unexpected(
+            Failure{Error::permanent("streamed response larger than " + std::to_string(max_bytes) + " bytes"),
+                    false, true});
+      if (ec) co_return std::unexpected(Failure{io_error(ec, "while reading the response body", limit), false, true});
+      if (auto handled = hand_over(); !handled)
+        co_return std::unexpected(Failure{std::move(handled.error()), false, true});
+    }
+    co_return std::expected<void, Failure>{};
+  }
+
   template <class Stream>
   asio::awaitable<std::expected<Response, Failure>> exchange(Stream& stream, Connection& conn,
                                                              http::request<http::string_body>& req,
                                                              const HttpClientTimeouts& timeouts,
                                                              const Budget& budget,
-                                                             std::size_t max_response_bytes, bool head) {
+                                                             std::size_t max_response_bytes, bool head,
+                                                             const HttpBodyChunkHandler& on_body_chunk) {
     auto limit = budget.limit(timeouts.write);
     conn.lowest().expires_after(limit);
     auto [wec, written] = co_await http::async_write(stream, req, kUseTuple);
@@ -442,6 +476,18 @@ struct HttpClient::Impl {
       }
       const unsigned status = parser->get().result_int();
       if (status < 100 || status >= 200 || status == 101) break;
+    }
+
+    if (on_body_chunk && parser->get().result_int() / 100 == 2 && !head) {
+      auto streamed = co_await stream_body(stream, conn, *parser, timeouts, budget, max_response_bytes,
+                                           on_body_chunk);
+      if (!streamed) co_return std::unexpected(std::move(streamed.error()));
+      Response out;
+      out.keep_alive = parser->keep_alive() && parser->is_done();
+      out.response.status = parser->get().result_int();
+      for (const auto& field : parser->get())
+        out.response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+      co_return out;
     }
 
     limit = budget.limit(timeouts.response_body);
@@ -536,11 +582,11 @@ struct HttpClient::Impl {
       // Not a conditional expression with co_await in both branches: GCC 12 mishandles the temporary.
       std::expected<Response, Failure> exchanged = std::unexpected(Failure{});
       if (conn->secure) {
-        exchanged =
-            co_await exchange(*conn->secure, *conn, *req, timeouts, budget, request.max_response_bytes, head);
+        exchanged = co_await exchange(*conn->secure, *conn, *req, timeouts, budget, request.max_response_bytes,
+                                      head, request.on_body_chunk);
       } else {
-        exchanged =
-            co_await exchange(*conn->plain, *conn, *req, timeouts, budget, request.max_response_bytes, head);
+        exchanged = co_await exchange(*conn->plain, *conn, *req, timeouts, budget, request.max_response_bytes,
+                                      head, request.on_body_chunk);
       }
       if (exchanged) {
         if (exchanged->keep_alive) put_idle(origin, std::move(conn));

@@ -87,6 +87,11 @@ struct HttpClientOptions {
   std::function<Result<void>(std::string_view host, const util::IpAddress& address)> check_resolved_address;
 };
 
+// A streamed response body (server-sent events from a model server): each piece is handed to the
+// callback as it arrives, instead of being collected. An error from the callback ends the request
+// with that error (the consumer cancelled, or the stream went wrong) and the connection is closed.
+using HttpBodyChunkHandler = std::function<Result<void>(std::string_view chunk)>;
+
 struct HttpClientRequest {
   std::string method = "GET";
   std::string url;  // absolute, http:// or https://
@@ -94,6 +99,11 @@ struct HttpClientRequest {
   std::string body;  // sent with Content-Length when non-empty or when the method carries a body
   HttpClientTimeoutOverrides timeouts;
   std::size_t max_response_bytes = kDefaultMaxResponseBytes;  // body; larger -> permanent error
+  // When set and the status is 2xx, the body is streamed to it (the response's `body` stays empty)
+  // and `timeouts.response_body` bounds the silence between two pieces, not the whole body; the
+  // whole stream is bounded by `max_response_bytes` and the total deadline. A non-2xx body is
+  // collected as usual, so the caller can read the error.
+  HttpBodyChunkHandler on_body_chunk;
 };
 
 struct HttpClientResponse {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -580,6 +582,119 @@ TEST_F(HttpClientTls, HttpsGoesThroughAConnectTunnel) {
   EXPECT_TRUE(heads[0].starts_with("CONNECT localhost:" + std::to_string(origin_port) + " HTTP/1.1\r\n"))
       << heads[0];
   EXPECT_NE(heads[0].find("Proxy-Authorization: Basic dXNlcjpwQHNz\r\n"), std::string::npos) << heads[0];
+}
+
+// --- Streamed bodies (server-sent events from a model server) ------------------------------------
+
+// Answers one request with a chunked 200 (or `status`) whose pieces come after the given pauses;
+// `finish` ends the body properly, else the socket just stays open.
+std::function<asio::awaitable<void>(test::tcp::socket)> chunked_session(
+    std::vector<std::pair<std::chrono::milliseconds, std::string>> pieces, bool finish, int status = 200) {
+  return [pieces = std::move(pieces), finish, status](test::tcp::socket socket) -> asio::awaitable<void> {
+    std::string request;
+    auto [rec, rn] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n",
+                                                      test::kUseTuple);
+    if (rec) co_return;
+    (void)rn;
+    std::string head = fmt::format("HTTP/1.1 {} X\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                   status);
+    auto [hec, hn] = co_await asio::async_write(socket, asio::buffer(head), test::kUseTuple);
+    (void)hn;
+    if (hec) co_return;
+    for (const auto& [pause, text] : pieces) {
+      co_await test::sleep_for(pause);
+      const std::string chunk = fmt::format("{:x}\r\n{}\r\n", text.size(), text);
+      auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(chunk), test::kUseTuple);
+      (void)cn;
+      if (cec) co_return;
+    }
+    if (finish) {
+      auto [fec, fn] = co_await asio::async_write(socket, asio::buffer(std::string_view("0\r\n\r\n")), test::kUseTuple);
+      (void)fec;
+      (void)fn;
+      co_await test::sleep_for(500ms);
+    } else {
+      co_await test::sleep_for(5s);
+    }
+  };
+}
+
+TEST(HttpClientStream, PiecesArriveAsTheyComeAndTheSilenceBetweenThemIsBounded) {
+  Rig rig;
+  const auto port = rig.serve_raw(chunked_session(
+      {{0ms, "data: one\n\n"}, {150ms, "data: two\n\n"}, {150ms, "data: [DONE]\n\n"}}, true));
+  rig.make_client();
+  std::string streamed;
+  int pieces = 0;
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = url(port, "/v1/chat/completions");
+  request.body = "{}";
+  request.timeouts.response_body = 1000ms;  // between pieces: each pause is shorter
+  request.on_body_chunk = [&](std::string_view chunk) -> Result<void> {
+    streamed += chunk;
+    ++pieces;
+    return {};
+  };
+  auto response = rig.send(std::move(request));
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_TRUE(response->body.empty());
+  EXPECT_EQ(streamed, "data: one\n\ndata: two\n\ndata: [DONE]\n\n");
+  EXPECT_GE(pieces, 2) << "delivered piece by piece, not at the end";
+}
+
+TEST(HttpClientStream, AStallBetweenPiecesIsATimeout) {
+  Rig rig;
+  const auto port = rig.serve_raw(chunked_session({{0ms, "data: one\n\n"}}, false));
+  rig.make_client();
+  std::string streamed;
+  HttpClientRequest request;
+  request.url = url(port, "/stream");
+  request.timeouts.response_body = 200ms;
+  request.on_body_chunk = [&](std::string_view chunk) -> Result<void> {
+    streamed += chunk;
+    return {};
+  };
+  const auto start = Clock::now();
+  const auto response = rig.send(std::move(request));
+  expect_timeout(response, start, "response body");
+  EXPECT_EQ(streamed, "data: one\n\n") << "what came before the stall was delivered";
+}
+
+TEST(HttpClientStream, TheConsumerCanEndTheStream) {
+  Rig rig;
+  const auto port = rig.serve_raw(chunked_session({{0ms, "data: one\n\n"}, {100ms, "data: two\n\n"}}, false));
+  rig.make_client();
+  HttpClientRequest request;
+  request.url = url(port, "/stream");
+  request.on_body_chunk = [](std::string_view) -> Result<void> {
+    return fail(Error::permanent("the turn was cancelled"));
+  };
+  const auto start = Clock::now();
+  const auto response = rig.send(std::move(request));
+  ASSERT_FALSE(response);
+  EXPECT_NE(response.error().message.find("the turn was cancelled"), std::string::npos) << response.error().message;
+  EXPECT_LT(elapsed_ms(start), 3000);
+  EXPECT_EQ(rig.stats().connections_reused, 0u);
+}
+
+TEST(HttpClientStream, AnErrorStatusBodyIsCollectedNotStreamed) {
+  Rig rig;
+  const auto port = rig.serve_raw(chunked_session({{0ms, R"({"error":{"message":"slow down"}})"}}, true, 429));
+  rig.make_client();
+  bool called = false;
+  HttpClientRequest request;
+  request.url = url(port, "/stream");
+  request.on_body_chunk = [&](std::string_view) -> Result<void> {
+    called = true;
+    return {};
+  };
+  const auto response = rig.send(std::move(request));
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 429u);
+  EXPECT_EQ(response->body, R"({"error":{"message":"slow down"}})");
+  EXPECT_FALSE(called);
 }
 
 TEST(HttpClientProxy, HttpUsesTheAbsoluteFormThroughTheProxy) {
