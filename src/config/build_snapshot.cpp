@@ -299,6 +299,14 @@ class SnapshotBuilder {
                                 .value_or(LogLevel::info);
     snap.mmclaw.catch_up_max_age_minutes =
         get_int(object_at(mmclaw, "catchUp"), "maxAgeMinutes").value_or(60);
+    if (const auto* agent = object_at(mmclaw, "agent")) {
+      auto& limits = snap.mmclaw.agent;
+      limits.first_token_timeout_seconds =
+          get_int(agent, "firstTokenTimeoutSeconds").value_or(limits.first_token_timeout_seconds);
+      limits.stall_timeout_seconds = get_int(agent, "stallTimeoutSeconds").value_or(limits.stall_timeout_seconds);
+      limits.turn_timeout_seconds = get_int(agent, "turnTimeoutSeconds").value_or(limits.turn_timeout_seconds);
+      limits.max_tool_rounds = get_int(agent, "maxToolRounds").value_or(limits.max_tool_rounds);
+    }
     const auto* monitor = object_at(mmclaw, "monitor");
     auto& timers = snap.mmclaw.monitor;
     timers.connect_timeout_ms = get_int(monitor, "connectTimeoutMs").value_or(timers.connect_timeout_ms);
@@ -489,8 +497,11 @@ class SnapshotBuilder {
     a.group_allow_from = get_string_list(&merged, "groupAllowFrom");
     if (const auto* groups = object_at(&merged, "groups"))
       for (const auto& member : *groups)
-        a.groups[std::string(member.key())] = GroupOverride{
-            get_bool(member.value().is_object() ? &member.value().get_object() : nullptr, "requireMention")};
+      {
+        const auto* group = member.value().is_object() ? &member.value().get_object() : nullptr;
+        a.groups[std::string(member.key())] =
+            GroupOverride{get_bool(group, "requireMention"), get_string(group, "systemPrompt")};
+      }
     a.context_visibility = get_enum(&merged, "contextVisibility", kVisibility)
                                .value_or(get_enum(channel_defaults, "contextVisibility", kVisibility)
                                              .value_or(ContextVisibility::all));
@@ -625,6 +636,18 @@ class SnapshotBuilder {
         for (const auto& h : *headers)
           if (h.value().is_string()) p.headers[std::string(h.key())] = std::string(h.value().get_string());
       p.timeout_seconds = get_int(&obj, "timeoutSeconds");
+      p.command = get_string_list(&obj, "command");
+      if (p.api == ModelApi::command && p.command.empty())
+        issues_.error(path.child("command"),
+                      "api \"command\" needs `command`: the program to run and its arguments, e.g. [\"/usr/local/bin/my-agent\", \"--json\"]");
+      if (p.api != ModelApi::command && obj.contains("command"))
+        issues_.error(path.child("command"), "`command` applies only to api \"command\"");
+      if ((p.api == ModelApi::openai_completions || p.api == ModelApi::anthropic_messages) && p.base_url.empty())
+        issues_.error(path.child("baseUrl"),
+                      fmt::format("api \"{}\" needs `baseUrl`, e.g. \"{}\"",
+                                  p.api == ModelApi::openai_completions ? "openai-completions" : "anthropic-messages",
+                                  p.api == ModelApi::openai_completions ? "http://127.0.0.1:11434/v1"
+                                                                        : "https://api.anthropic.com"));
       if (const auto* models = obj.if_contains("models"); models && models->is_array()) {
         const auto& arr = models->get_array();
         for (std::size_t i = 0; i < arr.size(); ++i) {

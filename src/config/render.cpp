@@ -145,7 +145,8 @@ std::string summarize_account(const AccountConfig& a, bool is_default) {
 json::object render_account(const AccountConfig& a) {
   json::object groups;
   for (const auto& [id, g] : a.groups)
-    groups[id] = json::object{{"requireMention", optional_value(g.require_mention)}};
+    groups[id] = json::object{{"requireMention", optional_value(g.require_mention)},
+                              {"systemPrompt", optional_value(g.system_prompt)}};
   const auto& s = a.streaming;
   json::value label = nullptr;
   if (s.progress_label)
@@ -244,6 +245,11 @@ json::object render_snapshot(const Snapshot& snap) {
                                  {"headers", std::move(headers)},
                                  {"timeoutSeconds", optional_value(p.timeout_seconds)},
                                  {"models", std::move(models)}};
+    if (!p.command.empty()) {
+      json::array command;
+      for (const auto& arg : p.command) command.emplace_back(arg);
+      providers[id].as_object()["command"] = std::move(command);
+    }
   }
   static constexpr std::string_view kBind[] = {"loopback", "lan", "tailnet", "auto", "custom"};
   static constexpr std::string_view kReload[] = {"off", "restart", "hot", "hybrid"};
@@ -297,7 +303,12 @@ json::object render_snapshot(const Snapshot& snap) {
                          {"healthCheckIntervalMs", snap.mmclaw.monitor.health_check_interval_ms},
                          {"reconnectInitialDelayMs", snap.mmclaw.monitor.reconnect_initial_delay_ms},
                          {"reconnectMaxDelayMs", snap.mmclaw.monitor.reconnect_max_delay_ms},
-                         {"pollIntervalMs", snap.mmclaw.monitor.poll_interval_ms}}}}},
+                         {"pollIntervalMs", snap.mmclaw.monitor.poll_interval_ms}}},
+           {"agent",
+            json::object{{"firstTokenTimeoutSeconds", snap.mmclaw.agent.first_token_timeout_seconds},
+                         {"stallTimeoutSeconds", snap.mmclaw.agent.stall_timeout_seconds},
+                         {"turnTimeoutSeconds", snap.mmclaw.agent.turn_timeout_seconds},
+                         {"maxToolRounds", snap.mmclaw.agent.max_tool_rounds}}}}},
   };
 }
 

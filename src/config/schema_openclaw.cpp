@@ -224,7 +224,9 @@ std::vector<Field> account_fields() {
        "who is answered in channels (default allowlist)"},
       {"groupAllowFrom", ids(), "channel sender allowlist (falls back to allowFrom)"},
       {"groups",
-       map(object({{"requireMention", boolean(), "require an @mention in this channel"}}), group_key),
+       map(object({{"requireMention", boolean(), "require an @mention in this channel"},
+                   {"systemPrompt", string(), "added to the agent's system prompt in this channel"}}),
+           group_key),
        "per-channel overrides keyed by channel id or \"*\""},
       {"chatmode", enumeration({"oncall", "onmessage", "onchar"}), "when the bot answers in channels"},
       {"oncharPrefixes", strings(), "prefixes that trigger the bot in onchar mode (default > and !)"},
@@ -417,6 +419,7 @@ NodePtr make_models_node() {
       {"headers", map(string()), "extra HTTP headers"},
       {"timeoutSeconds", integer(1, 3600), "request timeout in seconds"},
       {"models", array(model), "models this provider serves"},
+      {"command", array(string(true)), "api \"command\": the program to run per turn and its arguments"},
       {"auth", any(), "OpenClaw auth mode (not used by mmclaw)", FieldRole::ignored},
       {"authHeader", any(), "OpenClaw auth header flag (not used by mmclaw)", FieldRole::ignored},
   });
@@ -537,6 +540,15 @@ NodePtr make_mmclaw_node() {
             "REST polling interval when useWebSocket is false (5000)"},
        }),
        "connection timers (tests shorten them)"},
+      {"agent",
+       object({
+           {"firstTokenTimeoutSeconds", integer(1, 3600),
+            "longest wait for a model's first token (120; local models load slowly)"},
+           {"stallTimeoutSeconds", integer(1, 3600), "longest silence between two pieces of a stream (60)"},
+           {"turnTimeoutSeconds", integer(1, 86400), "longest turn, tool rounds included (600)"},
+           {"maxToolRounds", integer(0, 64), "tool rounds per turn before the model must answer (8)"},
+       }),
+       "the agent runtime's limits"},
   });
 }
 

@@ -45,6 +45,7 @@ struct Secret {
 
 struct GroupOverride {
   std::optional<bool> require_mention;
+  std::optional<std::string> system_prompt;  // added to the agent's system prompt in this channel
   bool operator==(const GroupOverride&) const = default;
 };
 
@@ -196,6 +197,7 @@ struct ProviderConfig {
   std::map<std::string, std::string> headers;
   std::optional<int> timeout_seconds;
   std::vector<ModelConfig> models;
+  std::vector<std::string> command;  // api "command": the program and its arguments
   bool operator==(const ProviderConfig&) const = default;
 };
 
@@ -221,12 +223,22 @@ struct MonitorTimers {
   bool operator==(const MonitorTimers&) const = default;
 };
 
+// The agent runtime's limits (mmclaw.agent).
+struct AgentLimits {
+  int first_token_timeout_seconds = 120;  // local models load slowly
+  int stall_timeout_seconds = 60;         // silence between two pieces of a stream
+  int turn_timeout_seconds = 600;         // a whole turn, tool rounds included
+  int max_tool_rounds = 8;
+  bool operator==(const AgentLimits&) const = default;
+};
+
 struct MmclawSettings {
   std::filesystem::path store_path;  // default ~/.openclaw/mmclaw.db
   LogFormat log_format = LogFormat::text;
   LogLevel log_level = LogLevel::info;
   int catch_up_max_age_minutes = 60;
   MonitorTimers monitor;
+  AgentLimits agent;
   bool operator==(const MmclawSettings&) const = default;
 };
 

@@ -443,3 +443,53 @@ TEST(Load, OpenclawQueueKeysMmclawDoesNotUseAreAccepted) {
   EXPECT_EQ(issues(loaded, Severity::warning), V{});
   EXPECT_EQ(loaded.snapshot->messages.queue, (QueueConfig{QueueMode::collect, 5}));
 }
+
+// --- The agent runtime's keys (issue 6) ---------------------------------------------------------
+
+TEST(Load, AgentLimitsHaveTheDocumentedDefaultsAndBounds) {
+  auto loaded = load(kMinimal);
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent, AgentLimits{});
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.first_token_timeout_seconds, 120);
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.stall_timeout_seconds, 60);
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.turn_timeout_seconds, 600);
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.max_tool_rounds, 8);
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {agent: {firstTokenTimeoutSeconds: 5, stallTimeoutSeconds: 2, turnTimeoutSeconds: 30, maxToolRounds: 0}}})");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.first_token_timeout_seconds, 5);
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.stall_timeout_seconds, 2);
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.turn_timeout_seconds, 30);
+  EXPECT_EQ(loaded.snapshot->mmclaw.agent.max_tool_rounds, 0);
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {agent: {stallTimeoutSeconds: 0, maxToolRounds: 65}}})");
+  EXPECT_EQ(issues(loaded), (V{"2:24 mmclaw.agent.stallTimeoutSeconds: must be a whole number from 1 to 3600 (got 0)",
+                               "2:48 mmclaw.agent.maxToolRounds: must be a whole number from 0 to 64 (got 65)"}));
+}
+
+TEST(Load, ProvidersNeedWhatTheirApiNeeds) {
+  auto loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      models: {providers: {
+        local: {api: "openai-completions", models: [{id: "m"}]},
+        claude: {api: "anthropic-messages", models: [{id: "c"}]},
+        script: {api: "command", models: [{id: "s"}]},
+        wrong: {api: "echo", command: ["/bin/true"], models: [{id: "e"}]},
+      }}})");
+  EXPECT_EQ(issues(loaded),
+            (V{"3:9 models.providers.local.baseUrl: api \"openai-completions\" needs `baseUrl`, e.g. "
+               "\"http://127.0.0.1:11434/v1\"",
+               "4:9 models.providers.claude.baseUrl: api \"anthropic-messages\" needs `baseUrl`, e.g. "
+               "\"https://api.anthropic.com\"",
+               "5:9 models.providers.script.command: api \"command\" needs `command`: the program to run and its "
+               "arguments, e.g. [\"/usr/local/bin/my-agent\", \"--json\"]",
+               "6:30 models.providers.wrong.command: `command` applies only to api \"command\""}));
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456",
+        groups: {"*": {systemPrompt: "Be brief."}, abc: {requireMention: false, systemPrompt: "Ops channel."}}}},
+      models: {providers: {script: {api: "command", command: ["/usr/bin/env", "my-agent"], models: [{id: "s"}]}}}})");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(loaded.snapshot->providers.at("script").command, (V{"/usr/bin/env", "my-agent"}));
+  const auto& groups = loaded.snapshot->accounts.at(0).groups;
+  EXPECT_EQ(groups.at("*").system_prompt, "Be brief.");
+  EXPECT_EQ(groups.at("abc").system_prompt, "Ops channel.");
+  EXPECT_EQ(groups.at("abc").require_mention, false);
+}
