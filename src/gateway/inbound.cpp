@@ -1,7 +1,6 @@
 #include "gateway/inbound.hpp"
 
-#include <array>
-
+#include "agent/control_commands.hpp"
 #include "gateway/access.hpp"
 #include "gateway/gating.hpp"
 #include "util/strings.hpp"
@@ -29,15 +28,7 @@ std::string_view to_string(Verdict verdict) noexcept {
 }
 
 bool is_control_command(std::string_view text) {
-  static constexpr std::array<std::string_view, 11> kCommands{
-      "new", "reset", "status", "model", "models", "think", "reasoning", "verbose", "queue", "help", "stop"};
-  const std::string_view trimmed = util::trim(text);
-  if (trimmed.size() < 2 || trimmed.front() != '/') return false;
-  std::string_view name = trimmed.substr(1);
-  if (const auto end = name.find_first_of(" \t\r\n"); end != std::string_view::npos) name = name.substr(0, end);
-  for (const auto command : kCommands)
-    if (util::iequals(name, command)) return true;
-  return false;
+  return agent::parse_control_command(text).has_value();
 }
 
 InboundDecision decide_inbound(const InboundFacts& facts, const InboundContext& context) {

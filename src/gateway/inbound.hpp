@@ -82,9 +82,10 @@ struct InboundDecision {
 // The decision for one post. `context.account` must be set.
 InboundDecision decide_inbound(const InboundFacts& facts, const InboundContext& context);
 
-// A control command as the command layer reads it (§4.5): the whole text, trimmed, is `/<name>` or
-// `/<name> <args>` with a name from PRODUCT.md's list. Text that merely contains one
-// (`hello /status`) is not a command.
+// A control command as the command layer reads it (§4.5, agent/control_commands): the whole text,
+// trimmed, is `/<name>` or `/<name> <args>` with a name from PRODUCT.md's list (bad arguments
+// included: they get a usage reply). Text that merely contains one (`hello /status`) is not a
+// command.
 bool is_control_command(std::string_view text);
 
 }  // namespace mmclaw::gateway

@@ -103,10 +103,48 @@ CREATE TABLE thread_participation (
 CREATE INDEX thread_participation_age ON thread_participation (last_reply_at);
 )sql";
 
+// Agent sessions and their transcripts (PRODUCT.md "The agent runtime"), keyed by the agent session
+// key alone. A session row holds what outlives one transcript: the generation (+1 per /new or
+// /reset, so a turn that began before a reset cannot append to the fresh transcript), the next seq
+// (never reused, so a seq names one message for good), the control-command settings (NULL = not
+// set) and the last activity that pruning measures. tool_calls is JSON text of
+// [{"id","name","arguments"}]; PostgreSQL would make it jsonb.
+constexpr std::string_view create_sessions_and_transcripts_sql = R"sql(
+CREATE TABLE agent_sessions (
+  session_key TEXT    NOT NULL PRIMARY KEY,
+  generation  INTEGER NOT NULL DEFAULT 0 CHECK (generation >= 0),
+  next_seq    INTEGER NOT NULL DEFAULT 1 CHECK (next_seq >= 1),
+  model       TEXT,
+  think       TEXT    CHECK (think IN ('off', 'low', 'medium', 'high')),
+  reasoning   INTEGER CHECK (reasoning IN (0, 1)),
+  verbose     INTEGER CHECK (verbose IN (0, 1)),
+  queue_mode  TEXT    CHECK (queue_mode IN ('steer', 'followup', 'collect', 'interrupt')),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX agent_sessions_idle ON agent_sessions (updated_at);
+
+CREATE TABLE transcript_messages (
+  session_key   TEXT    NOT NULL REFERENCES agent_sessions (session_key) ON DELETE CASCADE,
+  seq           INTEGER NOT NULL CHECK (seq >= 1),
+  role          TEXT    NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+  text          TEXT    NOT NULL DEFAULT '',
+  tool_calls    TEXT    NOT NULL DEFAULT '[]',
+  tool_call_id  TEXT    NOT NULL DEFAULT '',
+  tool_name     TEXT    NOT NULL DEFAULT '',
+  post_id       TEXT    NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  approx_tokens INTEGER NOT NULL CHECK (approx_tokens >= 0),
+  PRIMARY KEY (session_key, seq)
+) STRICT;
+)sql";
+
 constexpr std::array migrations_list{
     Migration{1, "create_meta", create_meta_sql},
     Migration{2, "create_ingress", create_ingress_sql},
     Migration{3, "create_pairing_and_threads", create_pairing_and_threads_sql},
+    Migration{4, "create_sessions_and_transcripts", create_sessions_and_transcripts_sql},
 };
 
 std::int64_t now_millis() {

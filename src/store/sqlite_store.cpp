@@ -9,9 +9,19 @@
 #include <cstdint>
 #include <fstream>
 #include <limits>
+#include <optional>
+#include <span>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "util/strings.hpp"
 
@@ -955,6 +965,428 @@ Result<std::int64_t> SqliteStore::prune_thread_participation(std::int64_t before
   prune->bind_int64(1, before_ms).bind_int64(2, max_rows);
   if (auto ran = run(*prune); !ran) return fail_at(path_, std::move(ran.error()));
   return db_.changes();
+}
+
+// ---- Sessions and transcripts ----
+
+namespace {
+
+std::string describe_session(std::string_view session_key) {
+  return "session " + std::string(session_key);
+}
+
+Result<void> check_generation(std::int64_t generation) {
+  if (generation < 0) {
+    return fail(
+        Error::invalid_input("the generation must not be negative, got " + std::to_string(generation)));
+  }
+  return {};
+}
+
+Result<void> check_no_nul(std::string_view what, std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) {
+    return fail(Error::invalid_input(std::string(what) + " must not contain a NUL byte"));
+  }
+  return {};
+}
+
+std::optional<TranscriptRole> parse_role(std::string_view text) {
+  for (TranscriptRole role :
+       {TranscriptRole::system, TranscriptRole::user, TranscriptRole::assistant, TranscriptRole::tool}) {
+    if (to_string(role) == text) return role;
+  }
+  return std::nullopt;
+}
+
+// The entry's own content only; seq and created_at are the store's. Text is never echoed: it is
+// conversation content.
+Result<void> check_entry(std::size_t index, const TranscriptEntry& entry) {
+  auto checked = [&]() -> Result<void> {
+    if (to_string(entry.role) == "unknown") return fail(Error::invalid_input("the role is not a known role"));
+    if (auto ok = check_no_nul("the text", entry.text); !ok) return ok;
+    if (auto ok = check_no_nul("the tool call id", entry.tool_call_id); !ok) return ok;
+    if (auto ok = check_no_nul("the tool name", entry.tool_name); !ok) return ok;
+    if (auto ok = check_no_nul("the post id", entry.post_id); !ok) return ok;
+    if (entry.approx_tokens < 0) {
+      return fail(Error::invalid_input("approx_tokens must not be negative, got " +
+                                       std::to_string(entry.approx_tokens)));
+    }
+    if (!entry.tool_calls.empty() && entry.role != TranscriptRole::assistant) {
+      return fail(Error::invalid_input("only assistant entries carry tool calls, this one is " +
+                                       std::string(to_string(entry.role))));
+    }
+    for (std::size_t i = 0; i < entry.tool_calls.size(); ++i) {
+      const TranscriptToolCall& call = entry.tool_calls[i];
+      const std::string which = "tool call " + std::to_string(i);
+      if (call.name.empty()) return fail(Error::invalid_input(which + " has no name"));
+      if (auto ok = check_no_nul(which + ": the id", call.id); !ok) return ok;
+      if (auto ok = check_no_nul(which + ": the name", call.name); !ok) return ok;
+      if (auto ok = check_no_nul(which + ": the arguments", call.arguments); !ok) return ok;
+    }
+    return {};
+  }();
+  if (!checked) {
+    checked.error().message = "transcript entry " + std::to_string(index) + ": " + checked.error().message;
+  }
+  return checked;
+}
+
+std::string tool_calls_json(const std::vector<TranscriptToolCall>& calls) {
+  boost::json::array array;
+  array.reserve(calls.size());
+  for (const TranscriptToolCall& call : calls) {
+    array.push_back(boost::json::object{{"id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+  }
+  return boost::json::serialize(array);
+}
+
+// What tool_calls_json wrote; anything else means the row was edited by hand or by another program.
+std::optional<std::vector<TranscriptToolCall>> parse_tool_calls(std::string_view text) {
+  boost::json::parse_options options;
+  options.allow_invalid_utf8 = true;  // written verbatim from what the model sent
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(text, ec, {}, options);
+  if (ec || !parsed.is_array()) return std::nullopt;
+  std::vector<TranscriptToolCall> calls;
+  for (const boost::json::value& item : parsed.get_array()) {
+    const auto* object = item.if_object();
+    if (object == nullptr) return std::nullopt;
+    TranscriptToolCall call;
+    for (auto [key, field] : {std::pair{"id", &call.id}, std::pair{"name", &call.name},
+                              std::pair{"arguments", &call.arguments}}) {
+      const auto* value = object->if_contains(key);
+      if (value == nullptr || !value->is_string()) return std::nullopt;
+      *field = std::string(value->get_string());
+    }
+    calls.push_back(std::move(call));
+  }
+  return calls;
+}
+
+constexpr std::string_view transcript_columns =
+    "seq, role, text, tool_calls, tool_call_id, tool_name, post_id, created_at, approx_tokens";
+
+Result<TranscriptEntry> read_transcript_row(const Statement& row, std::string_view session_key) {
+  TranscriptEntry entry;
+  entry.seq = row.column_int64(0);
+  const auto role = parse_role(row.column_text(1));
+  const auto calls = parse_tool_calls(row.column_text(3));
+  if (!role || !calls) {
+    return fail(Error::permanent(describe_session(session_key) + ": transcript entry " +
+                                 std::to_string(entry.seq) + " has " +
+                                 (role ? "malformed tool calls" : "an unknown role")));
+  }
+  entry.role = *role;
+  entry.text = row.column_text(2);
+  entry.tool_calls = std::move(*calls);
+  entry.tool_call_id = row.column_text(4);
+  entry.tool_name = row.column_text(5);
+  entry.post_id = row.column_text(6);
+  entry.created_at = row.column_int64(7);
+  entry.approx_tokens = static_cast<int>(row.column_int64(8));
+  return entry;
+}
+
+struct SessionCounters {
+  std::int64_t generation = 0;
+  std::int64_t next_seq = 1;
+};
+
+Result<std::optional<SessionCounters>> select_session_counters(Database& db, std::string_view session_key) {
+  auto select = db.prepare("SELECT generation, next_seq FROM agent_sessions WHERE session_key = ?1");
+  if (!select) return fail(std::move(select.error()));
+  select->bind_text(1, session_key);
+  auto stepped = select->step();
+  if (!stepped) return fail(std::move(stepped.error()));
+  if (*stepped == Step::done) return std::optional<SessionCounters>();
+  return std::optional<SessionCounters>(SessionCounters{select->column_int64(0), select->column_int64(1)});
+}
+
+bool is_one_of(std::string_view value, std::span<const std::string_view> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+std::string joined(std::span<const std::string_view> words) {
+  std::string out;
+  for (std::string_view word : words) {
+    if (!out.empty()) out += ", ";
+    out += word;
+  }
+  return out;
+}
+
+Result<void> check_settings(const SessionSettings& settings) {
+  if (settings.model) {
+    const std::string_view model = *settings.model;
+    if (auto ok = check_no_nul("the model", model); !ok) return ok;
+    const auto slash = model.find('/');
+    const bool blank = std::any_of(model.begin(), model.end(),
+                                   [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == model.size() || blank) {
+      return fail(Error::invalid_input("the model must be written provider/model without blanks, got '" +
+                                       std::string(model) + "'"));
+    }
+  }
+  if (settings.think && !is_one_of(*settings.think, kThinkLevels)) {
+    return fail(Error::invalid_input("the think level must be one of " + joined(kThinkLevels)));
+  }
+  if (settings.queue_mode && !is_one_of(*settings.queue_mode, kQueueModes)) {
+    return fail(Error::invalid_input("the queue mode must be one of " + joined(kQueueModes)));
+  }
+  return {};
+}
+
+void bind_optional_bool(Statement& statement, int index, std::optional<bool> value) {
+  if (value) {
+    statement.bind_int64(index, *value ? 1 : 0);
+  } else {
+    statement.bind_null(index);
+  }
+}
+
+std::optional<std::string> optional_text_column(const Statement& row, int index) {
+  if (row.column_is_null(index)) return std::nullopt;
+  return std::string(row.column_text(index));
+}
+
+std::optional<bool> optional_bool_column(const Statement& row, int index) {
+  if (row.column_is_null(index)) return std::nullopt;
+  return row.column_int64(index) != 0;
+}
+
+}  // namespace
+
+Result<void> SqliteStore::append_transcript(std::string_view session_key, std::int64_t generation,
+                                            const std::vector<TranscriptEntry>& entries,
+                                            std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the session key", session_key); !ok) return ok;
+    if (auto ok = check_generation(generation); !ok) return ok;
+    if (auto ok = check_time("now_ms", now_ms); !ok) return ok;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (auto ok = check_entry(i, entries[i]); !ok) return ok;
+    }
+    return {};
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  auto appended = db_.transaction([&]() -> Result<void> {
+    auto session = select_session_counters(db_, session_key);
+    if (!session) return fail(std::move(session.error()));
+    const std::int64_t current = *session ? (*session)->generation : 0;
+    if (current != generation) {
+      return fail(Error::not_found("the transcript of " + describe_session(session_key) +
+                                   " was reset since it was read (generation " + std::to_string(generation) +
+                                   ", now " + std::to_string(current) + "); nothing appended"));
+    }
+    if (entries.empty()) return {};
+    if (!*session) {
+      auto create =
+          db_.prepare("INSERT INTO agent_sessions (session_key, created_at, updated_at) VALUES (?1, ?2, ?2)");
+      if (!create) return fail(std::move(create.error()));
+      create->bind_text(1, session_key).bind_int64(2, now_ms);
+      if (auto ran = run(*create); !ran) return fail(std::move(ran.error()));
+    }
+    std::int64_t seq = *session ? (*session)->next_seq : 1;
+
+    auto insert =
+        db_.prepare("INSERT INTO transcript_messages (session_key, " + std::string(transcript_columns) +
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!insert) return fail(std::move(insert.error()));
+    for (const TranscriptEntry& entry : entries) {
+      insert->reset();
+      insert->bind_text(1, session_key)
+          .bind_int64(2, seq++)
+          .bind_text(3, to_string(entry.role))
+          .bind_text(4, entry.text)
+          .bind_text(5, tool_calls_json(entry.tool_calls))
+          .bind_text(6, entry.tool_call_id)
+          .bind_text(7, entry.tool_name)
+          .bind_text(8, entry.post_id)
+          .bind_int64(9, now_ms)
+          .bind_int64(10, entry.approx_tokens);
+      if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+    }
+
+    // Last activity never moves backwards, should the clock.
+    auto update = db_.prepare(
+        "UPDATE agent_sessions SET next_seq = ?2, "
+        "updated_at = CASE WHEN ?3 > updated_at THEN ?3 ELSE updated_at END WHERE session_key = ?1");
+    if (!update) return fail(std::move(update.error()));
+    update->bind_text(1, session_key).bind_int64(2, seq).bind_int64(3, now_ms);
+    return run(*update);
+  });
+  if (!appended) return fail_at(path_, std::move(appended.error()));
+  return {};
+}
+
+Result<Transcript> SqliteStore::transcript(std::string_view session_key,
+                                           std::optional<std::int64_t> max_entries) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the session key", session_key); !ok) return ok;
+    if (max_entries && *max_entries <= 0) {
+      return fail(Error::invalid_input("max_entries must be positive, got " + std::to_string(*max_entries)));
+    }
+    return {};
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  // The generation and the entries in one transaction, so they belong together.
+  auto read = db_.transaction([&]() -> Result<Transcript> {
+    Transcript transcript;
+    auto session = select_session_counters(db_, session_key);
+    if (!session) return fail(std::move(session.error()));
+    if (!*session) return transcript;
+    transcript.generation = (*session)->generation;
+
+    auto select = db_.prepare("SELECT " + std::string(transcript_columns) +
+                              " FROM transcript_messages WHERE session_key = ?1 ORDER BY seq DESC LIMIT ?2");
+    if (!select) return fail(std::move(select.error()));
+    select->bind_text(1, session_key)
+        .bind_int64(2, max_entries.value_or(std::numeric_limits<std::int64_t>::max()));
+    while (true) {
+      auto stepped = select->step();
+      if (!stepped) return fail(std::move(stepped.error()));
+      if (*stepped == Step::done) break;
+      auto entry = read_transcript_row(*select, session_key);
+      if (!entry) return fail(std::move(entry.error()));
+      transcript.entries.push_back(std::move(*entry));
+    }
+    std::reverse(transcript.entries.begin(), transcript.entries.end());
+    return transcript;
+  });
+  if (!read) return fail_at(path_, std::move(read.error()));
+  return std::move(*read);
+}
+
+Result<std::int64_t> SqliteStore::reset_transcript(std::string_view session_key, std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the session key", session_key); !ok) return ok;
+    return check_time("now_ms", now_ms);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  auto reset = db_.transaction([&]() -> Result<std::int64_t> {
+    auto remove = db_.prepare("DELETE FROM transcript_messages WHERE session_key = ?1");
+    if (!remove) return fail(std::move(remove.error()));
+    remove->bind_text(1, session_key);
+    if (auto ran = run(*remove); !ran) return fail(std::move(ran.error()));
+
+    auto bump = db_.prepare(
+        "INSERT INTO agent_sessions (session_key, generation, created_at, updated_at) VALUES (?1, 1, ?2, ?2) "
+        "ON CONFLICT (session_key) DO UPDATE SET generation = agent_sessions.generation + 1, "
+        "updated_at = CASE WHEN excluded.updated_at > agent_sessions.updated_at THEN excluded.updated_at "
+        "ELSE agent_sessions.updated_at END");
+    if (!bump) return fail(std::move(bump.error()));
+    bump->bind_text(1, session_key).bind_int64(2, now_ms);
+    if (auto ran = run(*bump); !ran) return fail(std::move(ran.error()));
+
+    auto session = select_session_counters(db_, session_key);
+    if (!session) return fail(std::move(session.error()));
+    if (!*session) return fail(Error::permanent("the session row vanished during the reset"));
+    return (*session)->generation;
+  });
+  if (!reset) return fail_at(path_, std::move(reset.error()));
+  return *reset;
+}
+
+Result<TranscriptStats> SqliteStore::transcript_stats(std::string_view session_key) {
+  if (auto checked = check_id("the session key", session_key); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  // One statement: a consistent snapshot without taking the write lock.
+  auto select = db_.prepare(
+      "SELECT s.generation, count(m.seq), coalesce(sum(m.approx_tokens), 0) FROM agent_sessions s "
+      "LEFT JOIN transcript_messages m ON m.session_key = s.session_key WHERE s.session_key = ?1 "
+      "GROUP BY s.session_key, s.generation");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, session_key);
+  auto stepped = select->step();
+  if (!stepped) return fail_at(path_, std::move(stepped.error()));
+  TranscriptStats stats;
+  if (*stepped == Step::done) return stats;
+  stats.generation = select->column_int64(0);
+  stats.entries = select->column_int64(1);
+  stats.approx_tokens = select->column_int64(2);
+  return stats;
+}
+
+Result<SessionSettings> SqliteStore::session_settings(std::string_view session_key) {
+  if (auto checked = check_id("the session key", session_key); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  auto select = db_.prepare(
+      "SELECT model, think, reasoning, verbose, queue_mode FROM agent_sessions WHERE session_key = ?1");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, session_key);
+  auto stepped = select->step();
+  if (!stepped) return fail_at(path_, std::move(stepped.error()));
+  SessionSettings settings;
+  if (*stepped == Step::done) return settings;
+  settings.model = optional_text_column(*select, 0);
+  settings.think = optional_text_column(*select, 1);
+  settings.reasoning = optional_bool_column(*select, 2);
+  settings.verbose = optional_bool_column(*select, 3);
+  settings.queue_mode = optional_text_column(*select, 4);
+  return settings;
+}
+
+Result<void> SqliteStore::set_session_settings(std::string_view session_key, const SessionSettings& settings,
+                                               std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the session key", session_key); !ok) return ok;
+    if (auto ok = check_time("now_ms", now_ms); !ok) return ok;
+    return check_settings(settings);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  // One statement, so atomic without an explicit transaction; PostgreSQL spells the upsert the same.
+  auto upsert = db_.prepare(
+      "INSERT INTO agent_sessions (session_key, model, think, reasoning, verbose, queue_mode, created_at, "
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
+      "ON CONFLICT (session_key) DO UPDATE SET model = excluded.model, think = excluded.think, "
+      "reasoning = excluded.reasoning, verbose = excluded.verbose, queue_mode = excluded.queue_mode, "
+      "updated_at = CASE WHEN excluded.updated_at > agent_sessions.updated_at THEN excluded.updated_at "
+      "ELSE agent_sessions.updated_at END");
+  if (!upsert) return fail_at(path_, std::move(upsert.error()));
+  upsert->bind_text(1, session_key);
+  bind_optional_text(*upsert, 2, settings.model);
+  bind_optional_text(*upsert, 3, settings.think);
+  bind_optional_bool(*upsert, 4, settings.reasoning);
+  bind_optional_bool(*upsert, 5, settings.verbose);
+  bind_optional_text(*upsert, 6, settings.queue_mode);
+  upsert->bind_int64(7, now_ms);
+  if (auto ran = run(*upsert); !ran) return fail_at(path_, std::move(ran.error()));
+  return {};
+}
+
+Result<std::int64_t> SqliteStore::prune_transcripts(std::int64_t older_than_ms, std::int64_t max_rows) {
+  if (max_rows <= 0) {
+    return fail_at(path_, Error::invalid_input("max_rows must be positive, got " + std::to_string(max_rows)));
+  }
+  auto pruned = db_.transaction([&]() -> Result<std::int64_t> {
+    // Keyed subqueries rather than DELETE ... LIMIT, as prune_ingress.
+    auto entries = db_.prepare(
+        "DELETE FROM transcript_messages WHERE (session_key, seq) IN (SELECT m.session_key, m.seq FROM "
+        "transcript_messages m JOIN agent_sessions s ON s.session_key = m.session_key "
+        "WHERE s.updated_at < ?1 ORDER BY s.updated_at, m.session_key, m.seq LIMIT ?2)");
+    if (!entries) return fail(std::move(entries.error()));
+    entries->bind_int64(1, older_than_ms).bind_int64(2, max_rows);
+    if (auto ran = run(*entries); !ran) return fail(std::move(ran.error()));
+    const std::int64_t deleted_entries = db_.changes();
+
+    // A session with settings keeps its row: a /model choice outlives a quiet month.
+    auto sessions = db_.prepare(
+        "DELETE FROM agent_sessions WHERE session_key IN (SELECT s.session_key FROM agent_sessions s "
+        "WHERE s.updated_at < ?1 AND s.model IS NULL AND s.think IS NULL AND s.reasoning IS NULL AND "
+        "s.verbose IS NULL AND s.queue_mode IS NULL AND NOT EXISTS (SELECT 1 FROM transcript_messages m "
+        "WHERE m.session_key = s.session_key) ORDER BY s.updated_at LIMIT ?2)");
+    if (!sessions) return fail(std::move(sessions.error()));
+    sessions->bind_int64(1, older_than_ms).bind_int64(2, max_rows);
+    if (auto ran = run(*sessions); !ran) return fail(std::move(ran.error()));
+    return deleted_entries + db_.changes();
+  });
+  if (!pruned) return fail_at(path_, std::move(pruned.error()));
+  return *pruned;
 }
 
 }  // namespace mmclaw::store

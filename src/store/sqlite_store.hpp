@@ -87,6 +87,21 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::int64_t> prune_thread_participation(std::int64_t before_ms,
                                                                 std::int64_t max_rows) override;
 
+  [[nodiscard]] Result<void> append_transcript(std::string_view session_key, std::int64_t generation,
+                                               const std::vector<TranscriptEntry>& entries,
+                                               std::int64_t now_ms) override;
+  [[nodiscard]] Result<Transcript> transcript(std::string_view session_key,
+                                              std::optional<std::int64_t> max_entries) override;
+  [[nodiscard]] Result<std::int64_t> reset_transcript(std::string_view session_key,
+                                                      std::int64_t now_ms) override;
+  [[nodiscard]] Result<TranscriptStats> transcript_stats(std::string_view session_key) override;
+  [[nodiscard]] Result<SessionSettings> session_settings(std::string_view session_key) override;
+  [[nodiscard]] Result<void> set_session_settings(std::string_view session_key,
+                                                  const SessionSettings& settings,
+                                                  std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::int64_t> prune_transcripts(std::int64_t older_than_ms,
+                                                       std::int64_t max_rows) override;
+
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   // The connection, for store code in this folder and for tests; the gateway goes through Store.
   [[nodiscard]] Database& database() noexcept { return db_; }

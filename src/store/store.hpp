@@ -137,6 +137,83 @@ struct PairingApproval {
   friend bool operator==(const PairingApproval&, const PairingApproval&) = default;
 };
 
+// ---- Sessions and transcripts (PRODUCT.md "The agent runtime") ----
+// One transcript per agent session key (gateway/routing: `agent:<id>:...`). The key alone
+// identifies a session: it already holds what makes conversations distinct (agent, chat type,
+// peer, thread, and the account when session.dmScope asks for it), and a DM session shared by
+// several accounts (dmScope main) is meant to be one conversation. Keys are non-empty, no NUL.
+
+enum class TranscriptRole { system, user, assistant, tool };
+
+[[nodiscard]] constexpr std::string_view to_string(TranscriptRole role) noexcept {
+  switch (role) {
+    case TranscriptRole::system: return "system";
+    case TranscriptRole::user: return "user";
+    case TranscriptRole::assistant: return "assistant";
+    case TranscriptRole::tool: return "tool";
+  }
+  return "unknown";
+}
+
+// A tool call of an assistant entry, as the model made it; `arguments` is JSON text, kept verbatim.
+struct TranscriptToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;
+
+  friend bool operator==(const TranscriptToolCall&, const TranscriptToolCall&) = default;
+};
+
+// One message of a transcript. Plain data: agent/transcript converts it to and from ChatMessage.
+// Text fields are UTF-8 without NUL (a PostgreSQL `text` cannot hold NUL); images are not kept.
+struct TranscriptEntry {
+  TranscriptRole role = TranscriptRole::user;
+  std::string text;
+  std::vector<TranscriptToolCall> tool_calls;  // assistant entries only; each needs a name
+  std::string tool_call_id;                    // tool entries: the call this answers
+  std::string tool_name;                       // tool entries: the tool's name
+  std::string post_id;                         // the Mattermost post it came from or became; "" = none
+  int approx_tokens = 0;                       // computed by the caller (agent::approx_tokens), >= 0
+  // Kept by the store; append_transcript ignores what the caller puts here.
+  std::int64_t seq = 0;         // 1, 2, 3, ... per session, never reused, not even after a reset
+  std::int64_t created_at = 0;  // the now_ms of the append
+
+  friend bool operator==(const TranscriptEntry&, const TranscriptEntry&) = default;
+};
+
+// A transcript as read, with the generation it belongs to: pass that generation to
+// append_transcript so that what the turn adds cannot land in a transcript reset meanwhile.
+struct Transcript {
+  std::int64_t generation = 0;
+  std::vector<TranscriptEntry> entries;  // oldest first (by seq)
+
+  friend bool operator==(const Transcript&, const Transcript&) = default;
+};
+
+struct TranscriptStats {
+  std::int64_t entries = 0;
+  std::int64_t approx_tokens = 0;  // the sum over the entries
+  std::int64_t generation = 0;     // 0 for a session never reset (or never seen); +1 per reset
+
+  friend bool operator==(const TranscriptStats&, const TranscriptStats&) = default;
+};
+
+// The words session settings are spelled with, as the control commands take them.
+inline constexpr std::string_view kThinkLevels[] = {"off", "low", "medium", "high"};
+inline constexpr std::string_view kQueueModes[] = {"steer", "followup", "collect", "interrupt"};
+
+// Per-session overrides set by control commands; nullopt = not set (the configured default
+// applies). They belong to the session key, not to one transcript: /new and /reset keep them.
+struct SessionSettings {
+  std::optional<std::string> model;       // "provider/model": a provider, '/', a model id (may hold '/')
+  std::optional<std::string> think;       // one of kThinkLevels (/think)
+  std::optional<bool> reasoning;          // /reasoning on|off
+  std::optional<bool> verbose;            // /verbose on|off
+  std::optional<std::string> queue_mode;  // one of kQueueModes (/queue)
+
+  friend bool operator==(const SessionSettings&, const SessionSettings&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -261,6 +338,48 @@ class Store {
   // before before_ms, oldest first, and returns how many.
   [[nodiscard]] virtual Result<std::int64_t> prune_thread_participation(std::int64_t before_ms,
                                                                         std::int64_t max_rows) = 0;
+
+  // ---- Sessions and transcripts ----
+  // Every call is one transaction, committed when it returns. Session keys are non-empty without
+  // NUL; times are unix milliseconds, not negative. A session's last activity (an append, a reset,
+  // a settings change) is what prune_transcripts measures idleness by.
+
+  // Appends `entries` in order, all or none, as seq next, next + 1, ..., each created_at = now_ms.
+  // `generation` is the one read with transcript() or transcript_stats() when the turn began; when
+  // the session has been reset since, the call is not_found ("... was reset ...") and nothing is
+  // appended, so a turn that outlived a /new cannot leak into the fresh transcript. An entry that
+  // breaks the rules of TranscriptEntry is invalid_input, naming its index. No entries: checks the
+  // generation and writes nothing.
+  [[nodiscard]] virtual Result<void> append_transcript(std::string_view session_key, std::int64_t generation,
+                                                       const std::vector<TranscriptEntry>& entries,
+                                                       std::int64_t now_ms) = 0;
+  // The newest max_entries (> 0; nullopt = all) entries, oldest first, and the generation, read
+  // together. An unknown session is generation 0 with no entries.
+  [[nodiscard]] virtual Result<Transcript> transcript(std::string_view session_key,
+                                                      std::optional<std::int64_t> max_entries) = 0;
+  // /new and /reset: deletes the session's entries and moves it to the next generation, which it
+  // returns. Settings stay. Resetting an unknown session creates it at generation 1.
+  [[nodiscard]] virtual Result<std::int64_t> reset_transcript(std::string_view session_key,
+                                                              std::int64_t now_ms) = 0;
+  // Entries, their summed approx_tokens and the generation; all 0 for an unknown session.
+  [[nodiscard]] virtual Result<TranscriptStats> transcript_stats(std::string_view session_key) = 0;
+
+  // The session's settings; all nullopt for an unknown session.
+  [[nodiscard]] virtual Result<SessionSettings> session_settings(std::string_view session_key) = 0;
+  // Replaces all of the session's settings (read, change one, write back; nullopt clears one).
+  // A value outside its documented set is invalid_input.
+  [[nodiscard]] virtual Result<void> set_session_settings(std::string_view session_key,
+                                                          const SessionSettings& settings,
+                                                          std::int64_t now_ms) = 0;
+
+  // Housekeeping: deletes at most max_rows (> 0) transcript entries of sessions whose last
+  // activity is before older_than_ms (oldest sessions first, oldest entries first), then at most
+  // max_rows such sessions left with no entries and no settings; returns the rows deleted (entries
+  // plus sessions), so calling it until it returns 0 drains. Sessions with settings keep their row,
+  // and with it their generation. The bound must lie much further back than any turn lasts: a
+  // deleted session starts again at generation 0.
+  [[nodiscard]] virtual Result<std::int64_t> prune_transcripts(std::int64_t older_than_ms,
+                                                               std::int64_t max_rows) = 0;
 
  protected:
   Store() = default;
