@@ -415,7 +415,8 @@ struct HttpClient::Impl {
                                                             http::response_parser<http::string_body>& parser,
                                                             const HttpClientTimeouts& timeouts,
                                                             const Budget& budget, std::size_t max_bytes,
-                                                            const HttpBodyChunkHandler& on_chunk) {
+                                                            const HttpBodyChunkHandler& on_chunk,
+                                                            const std::function<std::chrono::milliseconds()>& next_timeout) {
     auto& body = parser.get().body();
     auto hand_over = [&]() -> Result<void> {
       if (body.empty()) return {};
@@ -426,7 +427,7 @@ struct HttpClient::Impl {
     // What arrived with the header.
     if (auto handled = hand_over(); !handled) co_return std::unexpected(Failure{std::move(handled.error()), false, true});
     while (!parser.is_done()) {
-      const auto limit = budget.limit(timeouts.response_body);
+      const auto limit = budget.limit(next_timeout ? next_timeout() : timeouts.response_body);
       conn.lowest().expires_after(limit);
       auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, kUseTuple);
       (void)n;
@@ -447,7 +448,8 @@ struct HttpClient::Impl {
                                                              const HttpClientTimeouts& timeouts,
                                                              const Budget& budget,
                                                              std::size_t max_response_bytes, bool head,
-                                                             const HttpBodyChunkHandler& on_body_chunk) {
+                                                             const HttpBodyChunkHandler& on_body_chunk,
+                                                             const std::function<std::chrono::milliseconds()>& next_piece_timeout) {
     auto limit = budget.limit(timeouts.write);
     conn.lowest().expires_after(limit);
     auto [wec, written] = co_await http::async_write(stream, req, kUseTuple);
@@ -480,7 +482,7 @@ struct HttpClient::Impl {
 
     if (on_body_chunk && parser->get().result_int() / 100 == 2 && !head) {
       auto streamed = co_await stream_body(stream, conn, *parser, timeouts, budget, max_response_bytes,
-                                           on_body_chunk);
+                                           on_body_chunk, next_piece_timeout);
       if (!streamed) co_return std::unexpected(std::move(streamed.error()));
       Response out;
       out.keep_alive = parser->keep_alive() && parser->is_done();
@@ -583,10 +585,10 @@ struct HttpClient::Impl {
       std::expected<Response, Failure> exchanged = std::unexpected(Failure{});
       if (conn->secure) {
         exchanged = co_await exchange(*conn->secure, *conn, *req, timeouts, budget, request.max_response_bytes,
-                                      head, request.on_body_chunk);
+                                      head, request.on_body_chunk, request.next_piece_timeout);
       } else {
         exchanged = co_await exchange(*conn->plain, *conn, *req, timeouts, budget, request.max_response_bytes,
-                                      head, request.on_body_chunk);
+                                      head, request.on_body_chunk, request.next_piece_timeout);
       }
       if (exchanged) {
         if (exchanged->keep_alive) put_idle(origin, std::move(conn));

@@ -104,6 +104,10 @@ struct HttpClientRequest {
   // whole stream is bounded by `max_response_bytes` and the total deadline. A non-2xx body is
   // collected as usual, so the caller can read the error.
   HttpBodyChunkHandler on_body_chunk;
+  // With on_body_chunk: when set, asked before each read for the silence allowed until the next
+  // piece (a model stream allows a long wait for its first token and a shorter one between tokens);
+  // else `timeouts.response_body`.
+  std::function<std::chrono::milliseconds()> next_piece_timeout;
 };
 
 struct HttpClientResponse {
