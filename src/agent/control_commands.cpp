@@ -435,4 +435,17 @@ std::string queue_set_text(config::QueueMode mode) {
                      queue_meaning(mode));
 }
 
+std::optional<ThinkLevel> think_level_from_name(std::string_view name) noexcept {
+  for (auto level : {ThinkLevel::off, ThinkLevel::low, ThinkLevel::medium, ThinkLevel::high})
+    if (think_level_name(level) == name) return level;
+  return std::nullopt;
+}
+
+std::optional<config::QueueMode> queue_mode_from_name(std::string_view name) noexcept {
+  for (auto mode : {config::QueueMode::followup, config::QueueMode::collect, config::QueueMode::interrupt,
+                    config::QueueMode::steer})
+    if (queue_mode_name(mode) == name) return mode;
+  return std::nullopt;
+}
+
 }  // namespace mmclaw::agent

@@ -91,6 +91,10 @@ std::string usage_text(std::string_view name);
 // Stable names: "off", "low", "medium", "high"; "steer", "followup", "collect", "interrupt".
 std::string_view think_level_name(ThinkLevel level) noexcept;
 std::string_view queue_mode_name(config::QueueMode mode) noexcept;
+// The reverse of think_level_name() and queue_mode_name() (the words the store keeps); nullopt for
+// any other word.
+std::optional<ThinkLevel> think_level_from_name(std::string_view name) noexcept;
+std::optional<config::QueueMode> queue_mode_from_name(std::string_view name) noexcept;
 
 // --- The replies (Markdown, short; they name mmclaw) ---------------------------------------------
 

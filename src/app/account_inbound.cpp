@@ -329,7 +329,12 @@ void AccountRuntime::Impl::submit(TurnJob job) {
   TurnJob ids;  // what a drop needs, since submit() takes the job
   ids.post_id = job.post_id;
   ids.merged = job.merged;
-  if (lanes_.submit(std::move(job), live_->messages.queue.mode) == TurnLanes::Submitted::dropped_queue_full)
+  // `/queue` chooses the mode per session; else messages.queue.mode.
+  config::QueueMode mode = live_->messages.queue.mode;
+  if (job.route)
+    if (auto settings = store_.session_settings(job.route->session_key); settings && settings->queue_mode)
+      mode = agent::queue_mode_from_name(*settings->queue_mode).value_or(mode);
+  if (lanes_.submit(std::move(job), mode) == TurnLanes::Submitted::dropped_queue_full)
     drop_job(ids, "queue_full");
 }
 

@@ -9,12 +9,13 @@ namespace mmclaw::app {
 using namespace detail;
 
 AccountRuntime::Impl::Impl(asio::io_context& io, store::Store& store, net::HttpClient& http,
-                           asio::ssl::context* tls, TurnLanes& lanes,
+                           net::HttpClient& model_http, asio::ssl::context* tls, TurnLanes& lanes,
                            std::shared_ptr<const config::Snapshot> snapshot,
                            const config::AccountConfig& account, bool recover)
     : io_(io),
       store_(store),
       lanes_(lanes),
+      model_http_(model_http),
       snapshot_(std::move(snapshot)),
       live_(snapshot_),
       account_(account),
@@ -209,10 +210,11 @@ void AccountRuntime::Impl::on_identified() {
 }
 
 AccountRuntime::AccountRuntime(asio::io_context& io, store::Store& store, net::HttpClient& http,
-                               asio::ssl::context* tls, TurnLanes& lanes,
+                               net::HttpClient& model_http, asio::ssl::context* tls, TurnLanes& lanes,
                                std::shared_ptr<const config::Snapshot> snapshot,
                                const config::AccountConfig& account, bool recover)
-    : impl_(std::make_unique<Impl>(io, store, http, tls, lanes, std::move(snapshot), account, recover)) {}
+    : impl_(std::make_unique<Impl>(io, store, http, model_http, tls, lanes, std::move(snapshot), account,
+                                   recover)) {}
 
 AccountRuntime::~AccountRuntime() = default;
 

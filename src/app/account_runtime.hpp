@@ -73,9 +73,11 @@ class AccountRuntime {
  public:
   // `account` lives in `snapshot`. `recover` hands back the posts a previous process left
   // unfinished (once per account per process: not again when a reload restarts the account).
+  // `http` talks to Mattermost (with the SSRF guard), `model_http` to the model servers.
   AccountRuntime(boost::asio::io_context& io, store::Store& store, net::HttpClient& http,
-                 boost::asio::ssl::context* tls, TurnLanes& lanes, std::shared_ptr<const config::Snapshot> snapshot,
-                 const config::AccountConfig& account, bool recover = true);
+                 net::HttpClient& model_http, boost::asio::ssl::context* tls, TurnLanes& lanes,
+                 std::shared_ptr<const config::Snapshot> snapshot, const config::AccountConfig& account,
+                 bool recover = true);
   ~AccountRuntime();
   AccountRuntime(const AccountRuntime&) = delete;
   AccountRuntime& operator=(const AccountRuntime&) = delete;

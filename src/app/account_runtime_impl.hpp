@@ -20,6 +20,7 @@
 #include <boost/json.hpp>
 
 #include "agent/backends/echo.hpp"
+#include "agent/control_commands.hpp"
 #include "app/turn_lanes.hpp"
 #include "gateway/access.hpp"
 #include "gateway/catch_up.hpp"
@@ -78,8 +79,8 @@ enum class Origin { live, caught_up, edited };
 }  // namespace detail
 
 struct AccountRuntime::Impl {
-  Impl(asio::io_context& io, store::Store& store, net::HttpClient& http, asio::ssl::context* tls,
-       TurnLanes& lanes, std::shared_ptr<const config::Snapshot> snapshot,
+  Impl(asio::io_context& io, store::Store& store, net::HttpClient& http, net::HttpClient& model_http,
+       asio::ssl::context* tls, TurnLanes& lanes, std::shared_ptr<const config::Snapshot> snapshot,
        const config::AccountConfig& account, bool recover);
   static mattermost::ApiOptions api_options(const config::AccountConfig& account);
 
@@ -204,8 +205,18 @@ struct AccountRuntime::Impl {
 
   asio::awaitable<AnswerStep> answer_once(TurnJob& job, const std::string& session);
 
-  // The §4.9 context of the turn, with the history window and the system events of the session.
+  // The §4.9 context of the turn, with the history window.
   gateway::TurnContext turn_context(const TurnJob& job);
+
+  // --- the agent (account_agent.cpp) -------------------------------------------------------------
+  // Sets job.answer: a control command's reply, the echo backend's, or the model's (with the
+  // transcript entries to record once it is delivered); a model that cannot answer gives a
+  // visible error text.
+  asio::awaitable<void> compose_answer(TurnJob& job, const gateway::TurnContext& context);
+  std::string command_reply(const agent::ControlCommand& command, const std::string& session_key);
+  // Typing every few seconds while `busy` is true (§4.11: the indicator fades after about 5 s).
+  asio::awaitable<void> keep_typing(std::string channel_id, std::string parent_id, std::shared_ptr<bool> busy);
+  void append_transcript(const TurnJob& job);
 
   void delivered(const TurnJob& job, std::string_view reply_id);
   void record_answered(const TurnJob& job, std::string_view reply_id);
@@ -252,6 +263,8 @@ struct AccountRuntime::Impl {
   asio::io_context& io_;
   store::Store& store_;
   TurnLanes& lanes_;
+  net::HttpClient& model_http_;  // model servers (no SSRF guard: they are the operator's choice)
+  std::map<std::string, agent::Usage, std::less<>> last_usage_;  // per session, for /status (bounded)
   std::shared_ptr<const config::Snapshot> snapshot_;  // the one the account was started with
   std::shared_ptr<const config::Snapshot> live_;      // the newest: settings read per post
   const config::AccountConfig& account_;              // in snapshot_

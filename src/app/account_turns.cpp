@@ -129,39 +129,47 @@ asio::awaitable<AccountRuntime::Impl::AnswerStep> AccountRuntime::Impl::answer_o
     co_return AnswerStep{true, std::nullopt};
   }
   const gateway::Route& route = *job.route;
-  // §4.11: typing while the turn runs; a failure is only logged.
-  if (auto typing = co_await api_.send_typing(route.channel_id, route.root_id); !typing)
-    log(log::Level::debug, "typing indicator failed: {}", typing.error().error.message);
-
-  const auto context = turn_context(job);
-  if (log::enabled(log::Level::trace))
-    log(log::Level::trace, "turn context: {}", boost::json::serialize(gateway::to_json(context)));
-
-  mattermost::CreatePost reply;
-  reply.channel_id = route.channel_id;
-  reply.message = agent::echo_answer(job.body);
-  reply.root_id = route.root_id;
-  reply.props[kReplyToProp] = job.post_id;
-  if (!job.merged.empty()) {
-    boost::json::array merged;
-    for (const auto& id : job.merged) merged.emplace_back(id);
-    reply.props[kMergedProp] = std::move(merged);
+  if (!job.answer) {
+    const auto context = turn_context(job);
+    if (log::enabled(log::Level::trace))
+      log(log::Level::trace, "turn context: {}", boost::json::serialize(gateway::to_json(context)));
+    co_await compose_answer(job, context);
   }
-  auto created = co_await api_.create_post(std::move(reply));
-  if (!created) {
-    if (created.error().receipt_lost) {
-      // Visible to the user already: sending again would answer twice.
-      log(log::Level::warn, "post {}: the answer was delivered but its receipt was lost", job.post_id);
-      delivered(job, "receipt-lost");
-      co_return AnswerStep{true, std::nullopt};
+  // An answer longer than a post goes out as several, in order; a retry goes on where it stopped.
+  const auto& posts = *job.answer;
+  while (job.answer_posts_done < posts.size()) {
+    mattermost::CreatePost reply;
+    reply.channel_id = route.channel_id;
+    reply.message = posts[job.answer_posts_done];
+    reply.root_id = route.root_id;
+    reply.props[kReplyToProp] = job.post_id;
+    if (!job.merged.empty()) {
+      boost::json::array merged;
+      for (const auto& id : job.merged) merged.emplace_back(id);
+      reply.props[kMergedProp] = std::move(merged);
     }
-    // A transport failure (a timeout, a dropped connection) may come after the server created
-    // the post: the retry looks for a reply tagged with this post before it sends another.
-    if (created.error().error.kind == ErrorKind::transient && !created.error().has_response())
-      job.may_have_answer = true;
-    co_return AnswerStep{false, created.error()};
+    auto created = co_await api_.create_post(std::move(reply));
+    if (!created) {
+      if (created.error().receipt_lost) {
+        // Visible to the user already: sending again would answer twice.
+        log(log::Level::warn, "post {}: the answer was delivered but its receipt was lost", job.post_id);
+        ++job.answer_posts_done;
+        if (job.first_reply_id.empty()) job.first_reply_id = "receipt-lost";
+        continue;
+      }
+      // A transport failure (a timeout, a dropped connection) may come after the server created
+      // the post: the retry of a first post looks for a reply tagged with this post before it sends
+      // another.
+      if (created.error().error.kind == ErrorKind::transient && !created.error().has_response() &&
+          job.answer_posts_done == 0)
+        job.may_have_answer = true;
+      co_return AnswerStep{false, created.error()};
+    }
+    if (job.first_reply_id.empty()) job.first_reply_id = created->id;
+    ++job.answer_posts_done;
   }
-  delivered(job, created->id);
+  delivered(job, job.first_reply_id.empty() ? "receipt-lost" : job.first_reply_id);
+  append_transcript(job);
   co_return AnswerStep{true, std::nullopt};
 }
 
@@ -192,10 +200,7 @@ gateway::TurnContext AccountRuntime::Impl::turn_context(const TurnJob& job) {
     input.merged_post_ids = job.merged;
     input.merged_post_ids.push_back(job.post_id);
   }
-  auto context = gateway::make_turn_context(input);
-  for (const auto& event : system_events_.take(route.base_session_key))
-    log(log::Level::debug, "system event for session {}: {}", route.base_session_key, event.text);
-  return context;
+  return gateway::make_turn_context(input);
 }
 
 void AccountRuntime::Impl::delivered(const TurnJob& job, std::string_view reply_id) {

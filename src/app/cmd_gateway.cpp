@@ -56,8 +56,9 @@ Add one to the config, for example a local Ollama:
 or the diagnostic echo backend: models.providers.echo = { api: "echo", models: [{ id: "echo" }] }.
 )";
 
-// The backend that answers. Until the model backends land, only `echo` can; every other api is
-// refused at start with a message that says so, instead of a gateway that never answers.
+// The backend of the primary model. The model backends over HTTP and the diagnostic `echo` can
+// answer; the `command` backend cannot yet, and is refused at start with a message that says so
+// instead of a gateway that never answers.
 Result<std::string> choose_backend(const config::Snapshot& snap) {
   if (snap.providers.empty()) return fail(Error::invalid_input(std::string(kNoProviderHelp)));
   std::string provider_id;
@@ -76,16 +77,19 @@ Result<std::string> choose_backend(const config::Snapshot& snap) {
     return fail(Error::invalid_input(fmt::format(
         "mmclaw: agents.defaults.model.primary names provider \"{}\", which is not in models.providers",
         provider_id)));
-  if (it->second.api != config::ModelApi::echo) {
-    const char* api = it->second.api == config::ModelApi::openai_completions   ? "openai-completions"
-                      : it->second.api == config::ModelApi::anthropic_messages ? "anthropic-messages"
-                                                                               : "command";
-    return fail(Error::invalid_input(fmt::format(
-        "mmclaw: models.providers.{}.api: \"{}\" is not available in this version of mmclaw yet; the gateway "
-        "can answer with the diagnostic backend (api: \"echo\") for now",
-        provider_id, api)));
+  for (const auto& [id, provider] : snap.providers)
+    if (provider.api == config::ModelApi::command)
+      return fail(Error::invalid_input(fmt::format(
+          "mmclaw: models.providers.{}.api: \"command\" is not available in this version of mmclaw yet; use "
+          "\"openai-completions\", \"anthropic-messages\" or the diagnostic \"echo\"",
+          id)));
+  switch (it->second.api) {
+    case config::ModelApi::openai_completions: return std::string("openai-completions");
+    case config::ModelApi::anthropic_messages: return std::string("anthropic-messages");
+    case config::ModelApi::echo: return std::string("echo");
+    case config::ModelApi::command: break;
   }
-  return provider_id;
+  return std::string("command");
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -113,7 +117,12 @@ class Gateway {
         global_(std::move(global)),
         proxy_(std::move(proxy)),
         snapshot_(std::move(snapshot)),
-        lanes_(snapshot_->agent.max_concurrent_turns, snapshot_->messages.queue.cap) {}
+        lanes_(snapshot_->agent.max_concurrent_turns, snapshot_->messages.queue.cap) {
+    net::HttpClientOptions options;
+    options.proxy = proxy_;
+    options.user_agent = fmt::format("mmclaw/{}", MMCLAW_VERSION);
+    model_http_ = std::make_unique<net::HttpClient>(io_, std::move(options));
+  }
 
   ~Gateway() {
     // Runtimes first: their sockets and timers need the io_context, and their turns the lanes.
@@ -210,8 +219,8 @@ class Gateway {
       ssrf.allow_private_network = account->dangerously_allow_private_network;
       running->http = std::make_unique<net::HttpClient>(
           io_, mattermost::http_options_with_ssrf_guard(std::move(options), ssrf));
-      running->runtime = std::make_unique<AccountRuntime>(io_, store_, *running->http, tls_.get(), lanes_,
-                                                          snapshot_, *account, recover);
+      running->runtime = std::make_unique<AccountRuntime>(io_, store_, *running->http, *model_http_, tls_.get(),
+                                                          lanes_, snapshot_, *account, recover);
     } catch (const std::exception& e) {
       log::error(kComponent, "account {} cannot start: {}", id, e.what());
       return false;
@@ -290,6 +299,7 @@ class Gateway {
   net::ProxySettings proxy_;
   std::shared_ptr<const config::Snapshot> snapshot_;
   std::unique_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<net::HttpClient> model_http_;  // shared by every account's turns
   TurnLanes lanes_;
   std::map<std::string, Slot> accounts_;
   bool stopping_ = false;
@@ -356,7 +366,8 @@ int run_gateway(const GlobalOptions& global) {
     return kExitUsage;
   }
   log::info(kComponent, "mmclaw {} gateway starting: {} account{}, answering with the {} backend ({})",
-            MMCLAW_VERSION, gateway.account_count(), gateway.account_count() == 1 ? "" : "s", "echo", *backend);
+            MMCLAW_VERSION, gateway.account_count(), gateway.account_count() == 1 ? "" : "s", *backend,
+            snapshot->agent.primary_model.value_or(snapshot->providers.begin()->first));
 
   ConfigWatcher watcher(io, loaded.path, [&] { gateway.reload("file changed"); });
   const auto apply_reload_settings = [&](const config::Snapshot& snap) {

@@ -13,6 +13,7 @@
 #include "gateway/inbound.hpp"
 #include "gateway/routing.hpp"
 #include "mattermost/types.hpp"
+#include "store/store.hpp"
 
 namespace mmclaw::app {
 
@@ -30,6 +31,14 @@ struct TurnJob {
   bool command_authorized = false;
   std::string sender_name;
   gateway::ChannelFacts channel;      // name, display name and team, for the envelope
+  // The answer, computed once: a retry of a failed post sends it again without asking the model
+  // again. Its posts (an answer longer than a post is cut), how many were delivered, and what the
+  // session's transcript records once they are (with the transcript generation it was read at).
+  std::optional<std::vector<std::string>> answer;
+  std::size_t answer_posts_done = 0;
+  std::string first_reply_id;  // the answer's first post, once delivered
+  std::vector<store::TranscriptEntry> transcript;
+  std::int64_t transcript_generation = 0;
 };
 
 }  // namespace mmclaw::app

@@ -67,14 +67,15 @@ TEST(CliGateway, RefusesAConfigWithoutProviderAndShowsOne) {
 TEST(CliGateway, RefusesABackendThisVersionDoesNotHave) {
   TempDir dir;
   const auto config = dir.write("openclaw.json", R"({channels: {mattermost: {baseUrl: "http://127.0.0.1:9",
-    botToken: "tok"}}, models: {providers: {ollama: {baseUrl: "http://127.0.0.1:11434/v1",
-    api: "openai-completions", models: [{id: "llama3.1:8b"}]}}},
-    agents: {defaults: {model: "ollama/llama3.1:8b"}}, mmclaw: {store: {path: "s.db"}}})");
+    botToken: "tok"}}, models: {providers: {script: {api: "command", command: ["/bin/cat"],
+    models: [{id: "cat"}]}}},
+    agents: {defaults: {model: "script/cat"}}, mmclaw: {store: {path: "s.db"}}})");
   const auto run = run_mmclaw({"--config", config.string(), "gateway"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("models.providers.ollama.api: \"openai-completions\" is not available"),
+  EXPECT_NE(run.err.find("models.providers.script.api: \"command\" is not available in this version"),
             std::string::npos)
       << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "s.db")) << "nothing is created for a refused start";
 }
 
 TEST(CliGateway, RefusesAnInvalidConfigNamingTheKey) {

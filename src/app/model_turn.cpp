@@ -1,0 +1,157 @@
+#include "app/model_turn.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "agent/backends/model_stream.hpp"
+#include "util/log.hpp"
+
+namespace mmclaw::app {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::string_view kComponent = "agent";
+// Calls per model for errors a retry can fix; the waits between them, unless the server says.
+constexpr int kCallsPerModel = 3;
+constexpr milliseconds kRetryDelays[] = {milliseconds(1000), milliseconds(2000)};
+// A Retry-After longer than this is not waited for: the next model is tried instead.
+constexpr milliseconds kMaxRetryAfter{30'000};
+
+std::string_view api_name(config::ModelApi api) {
+  switch (api) {
+    case config::ModelApi::openai_completions: return "openai-completions";
+    case config::ModelApi::anthropic_messages: return "anthropic-messages";
+    case config::ModelApi::command: return "command";
+    case config::ModelApi::echo: return "echo";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::optional<ModelChoice> resolve_model(const config::Snapshot& snapshot, std::string_view ref) {
+  const auto slash = ref.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= ref.size()) return std::nullopt;
+  const auto provider = snapshot.providers.find(std::string(ref.substr(0, slash)));
+  if (provider == snapshot.providers.end()) return std::nullopt;
+  ModelChoice choice;
+  choice.provider = &provider->second;
+  choice.ref = std::string(ref);
+  choice.model_id = std::string(ref.substr(slash + 1));
+  for (const auto& model : provider->second.models)
+    if (model.id == choice.model_id) choice.model = &model;
+  return choice;
+}
+
+std::vector<std::string> configured_model_refs(const config::Snapshot& snapshot) {
+  std::vector<std::string> refs;
+  for (const auto& [id, provider] : snapshot.providers)
+    for (const auto& model : provider.models) refs.push_back(id + "/" + model.id);
+  return refs;
+}
+
+std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
+                                          const std::optional<std::string>& session_model) {
+  std::vector<std::string> refs;
+  if (session_model) refs.push_back(*session_model);
+  if (snapshot.agent.primary_model) {
+    refs.push_back(*snapshot.agent.primary_model);
+  } else if (snapshot.providers.size() == 1 && !snapshot.providers.begin()->second.models.empty()) {
+    const auto& [id, provider] = *snapshot.providers.begin();
+    refs.push_back(id + "/" + provider.models.front().id);
+  }
+  for (const auto& fallback : snapshot.agent.fallback_models) refs.push_back(fallback);
+  std::vector<ModelChoice> out;
+  for (const auto& ref : refs) {
+    if (std::any_of(out.begin(), out.end(), [&](const ModelChoice& c) { return c.ref == ref; })) continue;
+    if (auto choice = resolve_model(snapshot, ref)) out.push_back(std::move(*choice));
+  }
+  return out;
+}
+
+std::string visible_model_error(std::string_view reason, config::ModelApi api, std::string_view model_ref) {
+  std::string text(reason);
+  while (!text.empty() && (text.back() == '.' || text.back() == ' ')) text.pop_back();
+  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  return fmt::format("{} ({}, {}).", text, api_name(api), model_ref);
+}
+
+asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpClient& http, ModelTurnRequest request) {
+  ModelTurnResult result;
+  if (request.candidates.empty()) {
+    result.text = "No model is configured for this turn (agents.defaults.model).";
+    co_return result;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + request.turn;
+  asio::steady_timer timer(io);
+  std::string last_reason;
+  for (const auto& candidate : request.candidates) {
+    result.model_ref = candidate.ref;
+    for (int call = 1; call <= kCallsPerModel; ++call) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left <= milliseconds(0)) {
+        result.text = visible_model_error("the turn took too long", candidate.provider->api, candidate.ref);
+        co_return result;
+      }
+      agent::ModelCall model_call;
+      model_call.provider = candidate.provider;
+      model_call.request = request.build(candidate);
+      model_call.deadlines.first_token = std::min(request.first_token, left);
+      model_call.deadlines.stall = request.stall;
+      model_call.deadlines.total = left;
+      if (candidate.provider->timeout_seconds)
+        model_call.deadlines.total = std::min(left, milliseconds(*candidate.provider->timeout_seconds * 1000LL));
+      model_call.cancelled = request.cancelled;
+      std::string text;
+      ++result.calls;
+      const auto end = co_await agent::stream_model(http, model_call, [&](const agent::Delta& delta) {
+        if (const auto* piece = std::get_if<agent::TextDelta>(&delta)) text += piece->text;
+      });
+      if (const auto* final = std::get_if<agent::FinalDelta>(&end.delta)) {
+        result.usage = final->usage;
+        if (!text.empty() || final->reason == agent::FinishReason::length) {
+          result.ok = !text.empty();
+          result.text = result.ok ? std::move(text)
+                                  : visible_model_error("the model's answer was cut off before any text",
+                                                        candidate.provider->api, candidate.ref);
+          co_return result;
+        }
+        last_reason = "the model gave an empty answer";
+        break;  // an empty answer is not retried: the next model may do better
+      }
+      const auto& error = std::get<agent::ErrorDelta>(end.delta);
+      last_reason = error.message;
+      if (request.cancelled && *request.cancelled) {
+        result.text = visible_model_error("the turn was interrupted", candidate.provider->api, candidate.ref);
+        co_return result;
+      }
+      log::warn(kComponent, "model {} failed (call {} of {}): {}", candidate.ref, call, kCallsPerModel,
+                error.message);
+      if (!error.retryable || call == kCallsPerModel) break;
+      milliseconds wait = kRetryDelays[std::min<std::size_t>(static_cast<std::size_t>(call - 1), 1)];
+      if (end.retry_after) {
+        if (*end.retry_after > kMaxRetryAfter) break;
+        wait = std::max(wait, *end.retry_after);
+      }
+      timer.expires_after(wait);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (&candidate != &request.candidates.back())
+      log::warn(kComponent, "model {} could not answer ({}); trying the next model", candidate.ref, last_reason);
+  }
+  const auto& last = request.candidates.back();
+  result.text = visible_model_error(last_reason.empty() ? "the model could not answer" : last_reason,
+                                    last.provider->api, last.ref);
+  co_return result;
+}
+
+}  // namespace mmclaw::app

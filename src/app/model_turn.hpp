@@ -1,0 +1,73 @@
+#pragma once
+// One agent turn against the configured model servers (issue 6): the primary model, retries of
+// what a retry can fix (429 and 5xx, honouring Retry-After), then the fallback models in order.
+// The answer text is collected from the text deltas only: reasoning is never part of the answer.
+// A turn that cannot be answered ends with a short, visible error text naming the backend and the
+// model, never with silence and never with the server's raw body.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "agent/model_types.hpp"
+#include "config/snapshot.hpp"
+
+namespace mmclaw::net {
+class HttpClient;
+}
+
+namespace mmclaw::app {
+
+// A configured model: its provider, its entry in `models[]` (null when the ref names an id the
+// provider does not list), the `provider/model` ref and the id sent to the server.
+struct ModelChoice {
+  const config::ProviderConfig* provider = nullptr;
+  const config::ModelConfig* model = nullptr;
+  std::string ref;
+  std::string model_id;
+};
+
+// "provider/model" against the snapshot's providers; nullopt when the provider is not configured.
+std::optional<ModelChoice> resolve_model(const config::Snapshot& snapshot, std::string_view ref);
+
+// The primary ref (a session's /model choice when given, else agents.defaults.model.primary, else
+// the only provider's first model) and then the fallbacks, each resolved; unresolvable refs are
+// left out.
+std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
+                                          const std::optional<std::string>& session_model);
+
+// Every configured `provider/model` ref, in configuration order (for /model and /models).
+std::vector<std::string> configured_model_refs(const config::Snapshot& snapshot);
+
+struct ModelTurnResult {
+  bool ok = false;
+  std::string text;        // the answer (ok), or the visible error text
+  std::string model_ref;   // the model that answered, or the last one tried
+  std::optional<agent::Usage> usage;
+  int calls = 0;           // model calls made (retries and fallbacks included)
+};
+
+struct ModelTurnRequest {
+  std::vector<ModelChoice> candidates;
+  // Builds the request for one candidate (the model id and context budget differ per model).
+  std::function<agent::ModelRequest(const ModelChoice&)> build;
+  std::chrono::milliseconds first_token{120'000};
+  std::chrono::milliseconds stall{60'000};
+  std::chrono::milliseconds turn{600'000};
+  std::shared_ptr<bool> cancelled;
+};
+
+boost::asio::awaitable<ModelTurnResult> run_model_turn(boost::asio::io_context& io, net::HttpClient& http,
+                                                       ModelTurnRequest request);
+
+// `The model server did not answer in time (openai-completions, ollama/llama3.3).`
+std::string visible_model_error(std::string_view reason, config::ModelApi api, std::string_view model_ref);
+
+}  // namespace mmclaw::app
