@@ -162,6 +162,10 @@ struct GatewayOptions {
   std::string group_policy = "open";
   std::string mattermost_extra;          // JSON5 members added to channels.mattermost, e.g. `groups: {...},`
   std::string root_extra;                // JSON5 members added at the top level, e.g. `session: {...},`
+  std::string mmclaw_extra;  // JSON5 members added to `mmclaw`, e.g. `agent: {...},`
+  // The `models` and `agents` sections (the default: the echo backend).
+  std::string models = R"(models: { providers: { echo: { api: "echo", models: [{ id: "echo" }] } } },
+  agents: { defaults: { model: "echo/echo" } },)";
   std::vector<std::string> global_args;  // before the command, e.g. {"--log-level", "debug"}
 };
 
@@ -202,17 +206,18 @@ class Gateway {
       {}
     }},
   }},
-  models: {{ providers: {{ echo: {{ api: "echo", models: [{{ id: "echo" }}] }} }} }},
-  agents: {{ defaults: {{ model: "echo/echo" }} }},
+  {}
   mmclaw: {{
     store: {{ path: "{}" }},{}
+    {}
   }},
   {}
 }}
 )",
                        sim.base_url(), options_.bot_token, options_.dm_policy, options_.allow_from,
                        options_.group_policy, options_.use_websocket ? "" : "useWebSocket: false,",
-                       options_.mattermost_extra, store_path().string(), timers, options_.root_extra);
+                       options_.mattermost_extra, options_.models, store_path().string(), timers,
+                       options_.mmclaw_extra, options_.root_extra);
   }
 
   [[nodiscard]] const GatewayOptions& options() const { return options_; }

@@ -27,8 +27,11 @@ std::int64_t now_ms() {
 
 ErrorDelta transport_error(const Error& error, bool got_token) {
   ErrorDelta out;
-  out.retryable = error.kind == ErrorKind::transient || error.kind == ErrorKind::rate_limited;
   const bool timed_out = error.message.find("timed out") != std::string::npos;
+  // A stream that stalled after it started is not asked again: the user gets the error within
+  // the stall deadline (or the fallback model is tried), instead of waiting out the retries.
+  out.retryable = (error.kind == ErrorKind::transient || error.kind == ErrorKind::rate_limited) &&
+                  !(timed_out && got_token);
   if (error.message.find("cancelled by the turn") != std::string::npos)
     out.message = "the turn was interrupted";
   else if (timed_out)

@@ -1,0 +1,164 @@
+// The agent runtime end to end (issue 6): the real mmclaw against a real mmsim and a real llmsim
+// over loopback. Streamed answers, reasoning kept out of the answer, retries, stalls, fallback
+// models, control commands and the transcript, with both wire formats.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "gateway_fixture.hpp"
+#include "support/llmsim_process.hpp"
+
+namespace {
+
+using namespace mmclaw::e2e;
+
+class GatewayAgentE2e : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    GatewayFixture::SetUp();
+    llm_ = std::make_unique<mmclaw::test::LlmsimProcess>();
+  }
+  void TearDown() override {
+    GatewayFixture::TearDown();
+    llm_.reset();
+  }
+
+  // A provider `llmsim` with models alpha and beta (the primary is alpha), `fallback` naming an
+  // optional second provider as the fallback model.
+  GatewayOptions options(std::string api = "openai-completions", std::string extra_providers = "",
+                         std::string fallback = "") const {
+    GatewayOptions o;
+    o.models = fmt::format(R"(models: {{ providers: {{
+      llmsim: {{ baseUrl: "{}", api: "{}", apiKey: "sk-test-not-a-real-key-0123456789",
+                 models: [{{ id: "alpha", contextWindow: 8192, maxTokens: 512 }}, {{ id: "beta" }}] }},
+      {}
+    }} }},
+  agents: {{ defaults: {{ model: {{ primary: "llmsim/alpha", fallbacks: [{}] }}, systemPrompt: "You are a test bot." }} }},)",
+                           llm_->base_url(), api, extra_providers, fallback);
+    o.mmclaw_extra = "agent: { firstTokenTimeoutSeconds: 5, stallTimeoutSeconds: 1, turnTimeoutSeconds: 30 },";
+    return o;
+  }
+
+  // Waits for the one answer to `post` and returns its text.
+  std::string answer_to(const json::object& post, std::chrono::milliseconds timeout = 20s) {
+    std::vector<json::object> found;
+    if (!poll_until(
+            [&] {
+              found = answers_to(*sim_, field(post, "channel_id"), field(post, "id"));
+              return !found.empty();
+            },
+            timeout))
+      throw std::runtime_error("no answer to \"" + field(post, "message") + "\"; log:\n" + gateway_->log_tail());
+    std::this_thread::sleep_for(500ms);
+    found = answers_to(*sim_, field(post, "channel_id"), field(post, "id"));
+    EXPECT_EQ(found.size(), 1u) << "answered once";
+    return field(found.front(), "message");
+  }
+
+  json::object dm(std::string_view text) { return sim_->post_as("alice", kAliceDm, text); }
+
+  std::unique_ptr<mmclaw::test::LlmsimProcess> llm_;
+};
+
+TEST_F(GatewayAgentE2e, AStreamedAnswerIsAssembledAndReasoningIsNeverPosted) {
+  start(options());
+  const auto post = dm(R"(hello @llmsim {"reply": "Hello from the model, in several tokens.", "think": "secret plan"})");
+  EXPECT_EQ(answer_to(post), "Hello from the model, in several tokens.");
+  for (const auto& p : sim_->posts(kAliceDm))
+    if (field(p.as_object(), "user_id") == kBotId) {
+      EXPECT_EQ(field(p.as_object(), "message").find("secret plan"), std::string::npos) << "reasoning was posted";
+    }
+  const auto requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& body = requests[0].at("json").as_object();
+  EXPECT_EQ(str(body.at("model")), "alpha");
+  EXPECT_TRUE(body.at("stream").as_bool());
+  EXPECT_EQ(body.at("max_tokens").to_number<int>(), 512) << "maxTokens is sent when known";
+  const auto& messages = body.at("messages").as_array();
+  ASSERT_GE(messages.size(), 2u) << json::serialize(body);
+  EXPECT_EQ(str(messages[0].at("role")), "system");
+  EXPECT_NE(str(messages[0].at("content")).find("You are a test bot."), std::string::npos);
+  EXPECT_NE(str(messages[0].at("content")).find("direct message"), std::string::npos) << "where the turn is";
+  EXPECT_EQ(str(requests[0].at("headers").at("authorization")), "[redacted]") << "the key is sent";
+  EXPECT_EQ(gateway_->log().find("sk-test-not-a-real-key"), std::string::npos) << "the key is never logged";
+}
+
+TEST_F(GatewayAgentE2e, TheAnthropicWireFormatAnswersToo) {
+  start(options("anthropic-messages"));
+  const auto post = dm(R"(hi @llmsim {"reply": "Hello from Claude's stand-in.", "think": 5})");
+  EXPECT_EQ(answer_to(post), "Hello from Claude's stand-in.");
+  const auto requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(str(requests[0].at("path")), "/v1/messages");
+  EXPECT_EQ(str(requests[0].at("headers").at("x-api-key")), "[redacted]");
+  EXPECT_EQ(str(requests[0].at("headers").at("anthropic-version")), "2023-06-01");
+}
+
+TEST_F(GatewayAgentE2e, A429IsRetriedAfterRetryAfterAndThenAnswered) {
+  start(options());
+  const auto post = dm(R"(@llmsim {"fail": {"status": 429, "retry_after": 1, "times": 1}, "reply": "after the retry"})");
+  EXPECT_EQ(answer_to(post), "after the retry");
+  EXPECT_EQ(llm_->model_requests().size(), 2u);
+}
+
+TEST_F(GatewayAgentE2e, AStallMidStreamGivesAVisibleErrorWithinTheStallDeadline) {
+  start(options());
+  const auto started = Clock::now();
+  const auto post = dm(R"(@llmsim {"tokens": 8, "stall": {"after": 3}})");
+  EXPECT_EQ(answer_to(post), "The model's stream stalled (openai-completions, llmsim/alpha).");
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(), 6000)
+      << "the stall deadline is 1 s; nothing waits for retries";
+  EXPECT_EQ(llm_->model_requests().size(), 1u);
+}
+
+TEST_F(GatewayAgentE2e, TheFallbackModelAnswersWhenThePrimaryCannot) {
+  // The primary's server refuses connections; the fallback is llmsim's beta.
+  auto o = options("openai-completions",
+                   R"(down: { baseUrl: "http://127.0.0.1:1/v1", api: "openai-completions", models: [{ id: "gone" }] },)",
+                   R"("llmsim/beta")");
+  const std::string primary = R"(primary: "llmsim/alpha")";
+  o.models.replace(o.models.find(primary), primary.size(), R"(primary: "down/gone")");
+  start(o);
+  const auto post = dm(R"(@llmsim {"reply": "the fallback speaks"})");
+  EXPECT_EQ(answer_to(post, 30s), "the fallback speaks");
+  const auto requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(str(requests[0].at("json").at("model")), "beta");
+  gateway_->wait_log("model down/gone could not answer");
+}
+
+TEST_F(GatewayAgentE2e, ModelSwitchPersistsAcrossARestartAndNewForgetsTheTranscript) {
+  auto& gateway = start(options());
+  EXPECT_EQ(answer_to(dm("/model llmsim/beta")).find("llmsim/beta") != std::string::npos, true);
+  EXPECT_TRUE(llm_->model_requests().empty()) << "a control command does not call the model";
+  EXPECT_EQ(answer_to(dm(R"(remember the number 42 @llmsim {"reply": "noted"})")), "noted");
+  ASSERT_EQ(gateway.stop(), 0);
+  gateway.start();
+  gateway.wait_ready();
+  EXPECT_EQ(answer_to(dm(R"(what was the number? @llmsim {"reply": "42"})")), "42");
+  auto requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const auto& second = requests[1].at("json").as_object();
+  EXPECT_EQ(str(second.at("model")), "beta") << "the session's /model choice survived the restart";
+  EXPECT_NE(json::serialize(second.at("messages")).find("remember the number 42"), std::string::npos)
+      << "the transcript survived the restart";
+
+  EXPECT_FALSE(answer_to(dm("/new")).empty());
+  EXPECT_EQ(answer_to(dm(R"(anything? @llmsim {"reply": "fresh"})")), "fresh");
+  requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(json::serialize(requests[2].at("json").at("messages")).find("remember the number 42"), std::string::npos)
+      << "/new forgot the transcript";
+  const std::string status = answer_to(dm("/status"));
+  EXPECT_NE(status.find("llmsim/beta"), std::string::npos) << status;
+}
+
+TEST_F(GatewayAgentE2e, AnUnknownModelIsRefusedWithASuggestion) {
+  start(options());
+  const std::string reply = answer_to(dm("/model llmsim/bta"));
+  EXPECT_NE(reply.find("llmsim/beta"), std::string::npos) << reply;
+  EXPECT_TRUE(llm_->model_requests().empty());
+}
+
+}  // namespace
