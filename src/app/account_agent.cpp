@@ -191,6 +191,14 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     }
     return agent::build_prompt(in).request;
   };
+  ToolTurnState tools;
+  request.tools = {agent::message_tool_spec(message_tool_options())};
+  request.max_tool_rounds = live_->mmclaw.agent.max_tool_rounds;
+  request.answered_by_tool = tools.answered;
+  request.run_tool = [this, &job, &tools](const agent::ToolCall& call) -> asio::awaitable<std::string> {
+    log(log::Level::info, "tool call {} ({}) for post {}", call.name, call.id, job.post_id);
+    co_return co_await run_message_tool(job, call, tools);
+  };
   auto busy = std::make_shared<bool>(true);
   spawn(keep_typing(route.channel_id, route.root_id, busy), "typing");
   const auto started = std::chrono::steady_clock::now();
@@ -204,7 +212,9 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     if (last_usage_.size() >= kUsageSessions) last_usage_.clear();
     last_usage_[route.session_key] = *result.usage;
   }
-  job.answer = gateway::split_for_posts(result.text, limit);
+  // A `send` to the conversation may have delivered the answer already: nothing more to post.
+  job.answer = result.ok && result.text.empty() ? std::vector<std::string>{} : gateway::split_for_posts(result.text, limit);
+  if (result.ok && result.text.empty()) job.first_reply_id = tools.first_post_id;
   if (!result.ok) co_return;  // an error text is shown, not remembered
   agent::ChatMessage user;
   user.role = agent::Role::user;
@@ -212,7 +222,9 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   agent::ChatMessage assistant;
   assistant.role = agent::Role::assistant;
   assistant.text = result.text;
-  job.transcript = {agent::to_transcript_entry(user, job.post_id), agent::to_transcript_entry(assistant)};
+  job.transcript = {agent::to_transcript_entry(user, job.post_id)};
+  for (const auto& message : result.tool_messages) job.transcript.push_back(agent::to_transcript_entry(message));
+  if (!result.text.empty()) job.transcript.push_back(agent::to_transcript_entry(assistant));
 }
 
 void AccountRuntime::Impl::append_transcript(const TurnJob& job) {

@@ -21,6 +21,7 @@
 
 #include "agent/backends/echo.hpp"
 #include "agent/control_commands.hpp"
+#include "agent/message_tool.hpp"
 #include "app/turn_lanes.hpp"
 #include "gateway/access.hpp"
 #include "gateway/catch_up.hpp"
@@ -217,6 +218,14 @@ struct AccountRuntime::Impl {
   // Typing every few seconds while `busy` is true (§4.11: the indicator fades after about 5 s).
   asio::awaitable<void> keep_typing(std::string channel_id, std::string parent_id, std::shared_ptr<bool> busy);
   void append_transcript(const TurnJob& job);
+
+  // --- the message tool (account_tools.cpp) ------------------------------------------------------
+  struct ToolTurnState {
+    std::shared_ptr<bool> answered = std::make_shared<bool>(false);  // a send reached the conversation
+    std::string first_post_id;                                       // the first such post
+  };
+  agent::MessageToolOptions message_tool_options() const;
+  asio::awaitable<std::string> run_message_tool(const TurnJob& job, const agent::ToolCall& call, ToolTurnState& state);
 
   void delivered(const TurnJob& job, std::string_view reply_id);
   void record_answered(const TurnJob& job, std::string_view reply_id);

@@ -95,7 +95,13 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
   std::string last_reason;
   for (const auto& candidate : request.candidates) {
     result.model_ref = candidate.ref;
-    for (int call = 1; call <= kCallsPerModel; ++call) {
+    // The request grows with the turn's tool rounds; a fallback model sees the rounds already
+    // run (a tool is never run twice).
+    agent::ModelRequest model_request = request.build(candidate);
+    for (const auto& message : result.tool_messages) model_request.messages.push_back(message);
+    if (request.run_tool && result.tool_rounds < request.max_tool_rounds) model_request.tools = request.tools;
+    std::string earlier_text;  // text the model wrote before calling tools
+    for (int call = 1; call <= kCallsPerModel;) {
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left <= milliseconds(0)) {
         result.text = visible_model_error("the turn took too long", candidate.provider->api, candidate.ref);
@@ -103,7 +109,7 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       }
       agent::ModelCall model_call;
       model_call.provider = candidate.provider;
-      model_call.request = request.build(candidate);
+      model_call.request = model_request;
       model_call.deadlines.first_token = std::min(request.first_token, left);
       model_call.deadlines.stall = request.stall;
       model_call.deadlines.total = left;
@@ -117,8 +123,33 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       });
       if (const auto* final = std::get_if<agent::FinalDelta>(&end.delta)) {
         result.usage = final->usage;
-        if (!text.empty() || final->reason == agent::FinishReason::length) {
-          result.ok = !text.empty();
+        if (!final->tool_calls.empty() && request.run_tool && !model_request.tools.empty()) {
+          // A tool round: run the calls, give the results back, ask again.
+          ++result.tool_rounds;
+          agent::ChatMessage asked;
+          asked.role = agent::Role::assistant;
+          asked.text = text;
+          asked.tool_calls = final->tool_calls;
+          model_request.messages.push_back(asked);
+          result.tool_messages.push_back(std::move(asked));
+          for (const auto& tool_call : final->tool_calls) {
+            agent::ChatMessage answer;
+            answer.role = agent::Role::tool;
+            answer.tool_call_id = tool_call.id;
+            answer.tool_name = tool_call.name;
+            answer.text = co_await request.run_tool(tool_call);
+            model_request.messages.push_back(answer);
+            result.tool_messages.push_back(std::move(answer));
+          }
+          if (!text.empty()) earlier_text += (earlier_text.empty() ? "" : "\n\n") + text;
+          if (result.tool_rounds >= request.max_tool_rounds) model_request.tools.clear();
+          call = 1;  // a new question, not a retry
+          continue;
+        }
+        if (text.empty() && !earlier_text.empty()) text = earlier_text;
+        const bool by_tool = request.answered_by_tool && *request.answered_by_tool;
+        if (!text.empty() || by_tool || final->reason == agent::FinishReason::length) {
+          result.ok = !text.empty() || by_tool;
           result.text = result.ok ? std::move(text)
                                   : visible_model_error("the model's answer was cut off before any text",
                                                         candidate.provider->api, candidate.ref);
@@ -144,6 +175,7 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       timer.expires_after(wait);
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      ++call;
     }
     if (&candidate != &request.candidates.back())
       log::warn(kComponent, "model {} could not answer ({}); trying the next model", candidate.ref, last_reason);

@@ -48,10 +48,14 @@ std::vector<std::string> configured_model_refs(const config::Snapshot& snapshot)
 
 struct ModelTurnResult {
   bool ok = false;
-  std::string text;        // the answer (ok), or the visible error text
+  std::string text;        // the answer (ok; may be empty when a tool delivered it), or the error text
   std::string model_ref;   // the model that answered, or the last one tried
   std::optional<agent::Usage> usage;
-  int calls = 0;           // model calls made (retries and fallbacks included)
+  int calls = 0;           // model calls made (retries, tool rounds and fallbacks included)
+  int tool_rounds = 0;
+  // The tool rounds of the turn, in order: each assistant message that called tools, then the
+  // tool results. For the transcript.
+  std::vector<agent::ChatMessage> tool_messages;
 };
 
 struct ModelTurnRequest {
@@ -62,6 +66,14 @@ struct ModelTurnRequest {
   std::chrono::milliseconds stall{60'000};
   std::chrono::milliseconds turn{600'000};
   std::shared_ptr<bool> cancelled;
+  // Tools offered to the model, and how a call is run: its result text goes back to the model,
+  // which goes on (at most `max_tool_rounds` rounds; then it must answer without tools).
+  std::vector<agent::ToolSpec> tools;
+  int max_tool_rounds = 8;
+  std::function<boost::asio::awaitable<std::string>(const agent::ToolCall&)> run_tool;
+  // Set by run_tool when a tool delivered the answer itself (a `send` to the conversation): an
+  // empty final answer is then not an error.
+  std::shared_ptr<bool> answered_by_tool;
 };
 
 boost::asio::awaitable<ModelTurnResult> run_model_turn(boost::asio::io_context& io, net::HttpClient& http,

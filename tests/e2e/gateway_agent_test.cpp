@@ -161,4 +161,54 @@ TEST_F(GatewayAgentE2e, AnUnknownModelIsRefusedWithASuggestion) {
   EXPECT_TRUE(llm_->model_requests().empty());
 }
 
+// --- The message tool ----------------------------------------------------------------------------
+
+TEST_F(GatewayAgentE2e, AToolCallReactsToAPostAndTheModelThenAnswers) {
+  start(options());
+  const auto target = dm(R"(first @llmsim {"reply": "seen"})");
+  EXPECT_EQ(answer_to(target), "seen");
+  const auto post = dm(fmt::format(
+      R"(react to my first post @llmsim {{"tool": {{"name": "message", "arguments": {{"action": "react", "messageId": "{}", "emoji": "👍"}}}}, "after_tool": "done, I reacted"}})",
+      field(target, "id")));
+  EXPECT_EQ(answer_to(post), "done, I reacted");
+  const auto reactions = sim_->control(fmt::format("/_control/reactions?post_id={}", field(target, "id"))).as_array();
+  ASSERT_EQ(reactions.size(), 1u) << json::serialize(reactions);
+  EXPECT_EQ(field(reactions[0].as_object(), "emoji_name"), "thumbsup") << "the glyph was normalised";
+  EXPECT_EQ(field(reactions[0].as_object(), "user_id"), kBotId);
+  const auto requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 3u) << "the first post, the tool call, the answer after the tool";
+  const auto tools = requests[1].at("json").at("tools").as_array();
+  ASSERT_EQ(tools.size(), 1u);
+  EXPECT_EQ(str(tools[0].at("function").at("name")), "message");
+  EXPECT_NE(json::serialize(requests[2].at("json").at("messages")).find("Reacted with :thumbsup:"), std::string::npos);
+}
+
+TEST_F(GatewayAgentE2e, AToolCallWithInvalidArgumentsGetsAnErrorAndTheModelsNextAnswerIsPosted) {
+  start(options());
+  const auto post = dm(
+      R"(@llmsim {"tool": {"name": "message", "arguments": {"action": "react", "emoji": "eyes"}}})");
+  EXPECT_EQ(answer_to(post), "tool result: Error: Mattermost react requires messageId (post id)");
+}
+
+TEST_F(GatewayAgentE2e, ASendToTheConversationIsTheAnswer) {
+  start(options());
+  const auto post = dm(
+      R"(@llmsim {"tool": {"name": "message", "arguments": {"action": "send", "text": "sent by the tool"}}, "after_tool": ""})");
+  ASSERT_TRUE(poll_until(
+      [&] {
+        for (const auto& p : sim_->posts(kAliceDm))
+          if (field(p.as_object(), "user_id") == kBotId && field(p.as_object(), "message") == "sent by the tool")
+            return true;
+        return false;
+      },
+      20s))
+      << gateway_->log_tail();
+  gateway_->wait_log("delivered reply to user:" + std::string(kAliceId));
+  std::this_thread::sleep_for(500ms);
+  std::size_t bot_posts = 0;
+  for (const auto& p : sim_->posts(kAliceDm))
+    if (field(p.as_object(), "user_id") == kBotId) ++bot_posts;
+  EXPECT_EQ(bot_posts, 1u) << "no second post and no error after the tool delivered the answer";
+}
+
 }  // namespace
