@@ -43,6 +43,35 @@ std::vector<agent::ProviderModels> provider_models(const config::Snapshot& snaps
   return out;
 }
 
+// `/reasoning on`: the model's reasoning as a quote under a heading.
+std::string reasoning_post(std::string_view reasoning) {
+  std::string out = "**Reasoning**\n";
+  std::size_t start = 0;
+  while (start <= reasoning.size()) {
+    const auto end = reasoning.find('\n', start);
+    const auto line = reasoning.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    out += "> ";
+    out += line;
+    out += '\n';
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  out.pop_back();
+  return out;
+}
+
+// `/verbose on`: each tool call of the turn and the first line of its result.
+std::string tools_post(const std::vector<agent::ChatMessage>& rounds) {
+  std::string out = "**Tools**";
+  for (const auto& message : rounds) {
+    if (message.role != agent::Role::tool) continue;
+    std::string_view result = message.text;
+    result = result.substr(0, std::min(result.find('\n'), std::size_t{200}));
+    out += fmt::format("\n- `{}` ({}): {}", message.tool_name, message.tool_call_id, result);
+  }
+  return out;
+}
+
 }  // namespace
 
 asio::awaitable<void> AccountRuntime::Impl::keep_typing(std::string channel_id, std::string parent_id,
@@ -214,6 +243,14 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   }
   // A `send` to the conversation may have delivered the answer already: nothing more to post.
   job.answer = result.ok && result.text.empty() ? std::vector<std::string>{} : gateway::split_for_posts(result.text, limit);
+  // `/reasoning on` and `/verbose on` show the reasoning and the tool calls in posts of their own,
+  // before the answer.
+  std::vector<std::string> shown;
+  if (settings && settings->reasoning.value_or(false) && !result.reasoning.empty())
+    for (auto& part : gateway::split_for_posts(reasoning_post(result.reasoning), limit)) shown.push_back(std::move(part));
+  if (settings && settings->verbose.value_or(false) && !result.tool_messages.empty())
+    for (auto& part : gateway::split_for_posts(tools_post(result.tool_messages), limit)) shown.push_back(std::move(part));
+  if (!shown.empty()) job.answer->insert(job.answer->begin(), shown.begin(), shown.end());
   if (result.ok && result.text.empty()) job.first_reply_id = tools.first_post_id;
   if (!result.ok) co_return;  // an error text is shown, not remembered
   agent::ChatMessage user;

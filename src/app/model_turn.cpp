@@ -118,9 +118,13 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       model_call.cancelled = request.cancelled;
       std::string text;
       ++result.calls;
+      std::string reasoning;
       const auto end = co_await agent::stream_model(http, model_call, [&](const agent::Delta& delta) {
         if (const auto* piece = std::get_if<agent::TextDelta>(&delta)) text += piece->text;
+        if (const auto* thought = std::get_if<agent::ReasoningDelta>(&delta)) reasoning += thought->text;
       });
+      if (!reasoning.empty() && std::holds_alternative<agent::FinalDelta>(end.delta))
+        result.reasoning += (result.reasoning.empty() ? "" : "\n\n") + reasoning;
       if (const auto* final = std::get_if<agent::FinalDelta>(&end.delta)) {
         result.usage = final->usage;
         if (!final->tool_calls.empty() && request.run_tool && !model_request.tools.empty()) {

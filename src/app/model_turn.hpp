@@ -53,6 +53,7 @@ struct ModelTurnResult {
   std::optional<agent::Usage> usage;
   int calls = 0;           // model calls made (retries, tool rounds and fallbacks included)
   int tool_rounds = 0;
+  std::string reasoning;   // what the model streamed as reasoning (shown only with /reasoning on)
   // The tool rounds of the turn, in order: each assistant message that called tools, then the
   // tool results. For the transcript.
   std::vector<agent::ChatMessage> tool_messages;

@@ -161,6 +161,41 @@ TEST_F(GatewayAgentE2e, AnUnknownModelIsRefusedWithASuggestion) {
   EXPECT_TRUE(llm_->model_requests().empty());
 }
 
+TEST_F(GatewayAgentE2e, ReasoningOnShowsTheReasoningInAPostOfItsOwn) {
+  start(options());
+  EXPECT_FALSE(answer_to(dm("/reasoning on")).empty());
+  const auto post = dm(R"(think aloud @llmsim {"think": "first this, then that", "reply": "the answer"})");
+  std::vector<json::object> found;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        found = answers_to(*sim_, kAliceDm, field(post, "id"));
+        return found.size() >= 2;
+      },
+      20s))
+      << gateway_->log_tail();
+  EXPECT_EQ(field(found[0], "message"), "**Reasoning**\n> first this, then that");
+  EXPECT_EQ(field(found[1], "message"), "the answer") << "the answer itself never carries the reasoning";
+}
+
+TEST_F(GatewayAgentE2e, TheTranscriptIsTrimmedToTheModelsBudgetKeepingTheNewest) {
+  auto o = options();
+  // A small window: the system prompt and a few exchanges fit, not all of them.
+  const std::string window = "contextWindow: 8192, maxTokens: 512";
+  o.models.replace(o.models.find(window), window.size(), "contextWindow: 1200, maxTokens: 200");
+  start(o);
+  const std::string filler(300, 'x');
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(answer_to(dm(fmt::format(R"(message {} {} @llmsim {{"reply": "ok {}"}})", i, filler, i))),
+              fmt::format("ok {}", i));
+  const auto requests = llm_->model_requests();
+  ASSERT_EQ(requests.size(), 8u);
+  const std::string last = json::serialize(requests.back().at("json").at("messages"));
+  EXPECT_EQ(last.find("message 0 "), std::string::npos) << "the oldest messages were dropped";
+  EXPECT_NE(last.find("message 6 "), std::string::npos) << "the newest history is kept";
+  EXPECT_NE(last.find("message 7 "), std::string::npos);
+  EXPECT_LE(last.size(), 1200u * 4 + 2000u) << "roughly within the budget (4 bytes per token)";
+}
+
 // --- The message tool ----------------------------------------------------------------------------
 
 TEST_F(GatewayAgentE2e, AToolCallReactsToAPostAndTheModelThenAnswers) {
