@@ -223,13 +223,6 @@ Result<std::string> make_demo_config(std::string_view example_text, const DemoEn
         if (provider.value().is_object()) provider.value().get_object()["baseUrl"] = endpoints.model_base_url;
     }
   }
-  // The gateway answers with the diagnostic echo backend until the model backends land; llmsim
-  // stays configured and started, so the demo keeps its shape when they do.
-  json::object& models = ensure_object(root, "models");
-  ensure_object(models, "providers")["echo"] =
-      json::object{{"api", "echo"}, {"models", json::array{json::object{{"id", "echo"}}}}};
-  json::object& defaults = ensure_object(ensure_object(root, "agents"), "defaults");
-  defaults["model"] = json::object{{"primary", "echo/echo"}};
   ensure_object(ensure_object(root, "mmclaw"), "store")["path"] = endpoints.store_path;
   return json::serialize(parsed->root);
 }
