@@ -72,7 +72,12 @@ std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
   std::vector<ModelChoice> out;
   for (const auto& ref : refs) {
     if (std::any_of(out.begin(), out.end(), [&](const ModelChoice& c) { return c.ref == ref; })) continue;
-    if (auto choice = resolve_model(snapshot, ref)) out.push_back(std::move(*choice));
+    auto choice = resolve_model(snapshot, ref);
+    if (!choice) continue;
+    // The diagnostic echo answers only as the first choice; as a fallback of a real model it
+    // would hide the model's failure.
+    if (!out.empty() && choice->provider->api == config::ModelApi::echo) continue;
+    out.push_back(std::move(*choice));
   }
   return out;
 }
