@@ -56,9 +56,8 @@ Add one to the config, for example a local Ollama:
 or the diagnostic echo backend: models.providers.echo = { api: "echo", models: [{ id: "echo" }] }.
 )";
 
-// The backend of the primary model. The model backends over HTTP and the diagnostic `echo` can
-// answer; the `command` backend cannot yet, and is refused at start with a message that says so
-// instead of a gateway that never answers.
+// The backend of the primary model, for the start-up line; a primary that names no configured
+// provider is refused.
 Result<std::string> choose_backend(const config::Snapshot& snap) {
   if (snap.providers.empty()) return fail(Error::invalid_input(std::string(kNoProviderHelp)));
   std::string provider_id;
@@ -77,19 +76,13 @@ Result<std::string> choose_backend(const config::Snapshot& snap) {
     return fail(Error::invalid_input(fmt::format(
         "mmclaw: agents.defaults.model.primary names provider \"{}\", which is not in models.providers",
         provider_id)));
-  for (const auto& [id, provider] : snap.providers)
-    if (provider.api == config::ModelApi::command)
-      return fail(Error::invalid_input(fmt::format(
-          "mmclaw: models.providers.{}.api: \"command\" is not available in this version of mmclaw yet; use "
-          "\"openai-completions\", \"anthropic-messages\" or the diagnostic \"echo\"",
-          id)));
   switch (it->second.api) {
     case config::ModelApi::openai_completions: return std::string("openai-completions");
     case config::ModelApi::anthropic_messages: return std::string("anthropic-messages");
     case config::ModelApi::echo: return std::string("echo");
-    case config::ModelApi::command: break;
+    case config::ModelApi::command: return std::string("command");
   }
-  return std::string("command");
+  return std::string("unknown");
 }
 
 std::string join(const std::vector<std::string>& items) {

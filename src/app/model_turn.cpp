@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "agent/backends/command_backend.hpp"
 #include "agent/backends/model_stream.hpp"
 #include "util/log.hpp"
 
@@ -61,8 +62,9 @@ std::vector<std::string> configured_model_refs(const config::Snapshot& snapshot)
 std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
                                           const std::optional<std::string>& session_model) {
   std::vector<std::string> refs;
-  if (session_model) refs.push_back(*session_model);
-  if (snapshot.agent.primary_model) {
+  if (session_model) {
+    refs.push_back(*session_model);  // the session's primary, in place of the configured one
+  } else if (snapshot.agent.primary_model) {
     refs.push_back(*snapshot.agent.primary_model);
   } else if (snapshot.providers.size() == 1 && !snapshot.providers.begin()->second.models.empty()) {
     const auto& [id, provider] = *snapshot.providers.begin();
@@ -124,10 +126,22 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       std::string text;
       ++result.calls;
       std::string reasoning;
-      const auto end = co_await agent::stream_model(http, model_call, [&](const agent::Delta& delta) {
+      const auto on_delta = [&](const agent::Delta& delta) {
         if (const auto* piece = std::get_if<agent::TextDelta>(&delta)) text += piece->text;
         if (const auto* thought = std::get_if<agent::ReasoningDelta>(&delta)) reasoning += thought->text;
-      });
+      };
+      agent::StreamEnd end{agent::ErrorDelta{}, std::nullopt};
+      if (candidate.provider->api == config::ModelApi::command) {
+        agent::CommandCall command;
+        command.argv = candidate.provider->command;
+        command.request = model_call.request;
+        command.model_ref = candidate.ref;
+        command.deadlines = model_call.deadlines;
+        command.cancelled = request.cancelled;
+        end = co_await agent::run_command(io, command, on_delta);
+      } else {
+        end = co_await agent::stream_model(http, model_call, on_delta);
+      }
       if (!reasoning.empty() && std::holds_alternative<agent::FinalDelta>(end.delta))
         result.reasoning += (result.reasoning.empty() ? "" : "\n\n") + reasoning;
       if (const auto* final = std::get_if<agent::FinalDelta>(&end.delta)) {

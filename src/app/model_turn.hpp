@@ -37,8 +37,8 @@ struct ModelChoice {
 // "provider/model" against the snapshot's providers; nullopt when the provider is not configured.
 std::optional<ModelChoice> resolve_model(const config::Snapshot& snapshot, std::string_view ref);
 
-// The primary ref (a session's /model choice when given, else agents.defaults.model.primary, else
-// the only provider's first model) and then the fallbacks, each resolved; unresolvable refs, and
+// The primary ref (a session's /model choice when given, in place of agents.defaults.model.primary;
+// else that; else the only provider's first model) and then the fallbacks, each resolved; unresolvable refs, and
 // an `echo` provider anywhere but first, are left out.
 std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
                                           const std::optional<std::string>& session_model);

@@ -64,15 +64,15 @@ TEST(CliGateway, RefusesAConfigWithoutProviderAndShowsOne) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "s.db")) << "nothing is created for a refused start";
 }
 
-TEST(CliGateway, RefusesABackendThisVersionDoesNotHave) {
+TEST(CliGateway, RefusesAPrimaryModelOfAnUnknownProvider) {
   TempDir dir;
   const auto config = dir.write("openclaw.json", R"({channels: {mattermost: {baseUrl: "http://127.0.0.1:9",
     botToken: "tok"}}, models: {providers: {script: {api: "command", command: ["/bin/cat"],
     models: [{id: "cat"}]}}},
-    agents: {defaults: {model: "script/cat"}}, mmclaw: {store: {path: "s.db"}}})");
+    agents: {defaults: {model: "elsewhere/cat"}}, mmclaw: {store: {path: "s.db"}}})");
   const auto run = run_mmclaw({"--config", config.string(), "gateway"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("models.providers.script.api: \"command\" is not available in this version"),
+  EXPECT_NE(run.err.find("agents.defaults.model.primary names provider \"elsewhere\", which is not in models.providers"),
             std::string::npos)
       << run.err;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "s.db")) << "nothing is created for a refused start";

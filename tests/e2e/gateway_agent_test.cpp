@@ -200,6 +200,37 @@ TEST_F(GatewayAgentE2e, TheTranscriptIsTrimmedToTheModelsBudgetKeepingTheNewest)
   EXPECT_LE(last.size(), 1200u * 4 + 2000u) << "roughly within the budget (4 bytes per token)";
 }
 
+// --- The command backend ---------------------------------------------------------------------------
+
+TEST_F(GatewayAgentE2e, TheCommandBackendAnswersAndAHangingCommandIsKilledAtItsDeadline) {
+  mmclaw::test::TempDir dir;
+  const auto answer = dir.write("answer.sh", R"(#!/bin/sh
+# Reads the turn (JSON on stdin) and answers with JSON lines.
+turn=$(cat)
+case "$turn" in *'"model":"script/answer"'*) ;; *) echo '{"type":"error","message":"no model in the turn"}'; exit 0;; esac
+echo '{"type":"reasoning","text":"checking"}'
+echo '{"type":"text","text":"hello from "}'
+echo '{"type":"final","text":"the script"}'
+)");
+  const auto hang = dir.write("hang.sh", "#!/bin/sh\nexec sleep 60\n");
+  std::filesystem::permissions(answer, std::filesystem::perms::owner_all);
+  std::filesystem::permissions(hang, std::filesystem::perms::owner_all);
+  auto o = options();
+  o.models = fmt::format(R"(models: {{ providers: {{
+      script: {{ api: "command", command: ["{}"], models: [{{ id: "answer" }}] }},
+      slow: {{ api: "command", command: ["{}"], models: [{{ id: "hang" }}] }},
+    }} }},
+  agents: {{ defaults: {{ model: "script/answer" }} }},)",
+                         answer.string(), hang.string());
+  start(o);
+  EXPECT_EQ(answer_to(dm("hi script")), "hello from the script");
+  EXPECT_NE(answer_to(dm("/model slow/hang")).find("slow/hang"), std::string::npos);
+  const auto started = Clock::now();
+  EXPECT_EQ(answer_to(dm("are you there?"), 20s), "The command did not answer in time (command, slow/hang).");
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count(), 10)
+      << "the first-token deadline is 5 s";
+}
+
 // --- The message tool ----------------------------------------------------------------------------
 
 TEST_F(GatewayAgentE2e, AToolCallReactsToAPostAndTheModelThenAnswers) {
