@@ -1,7 +1,8 @@
 #pragma once
-// Internal: the POSIX pieces run_subprocess() (util/subprocess.hpp) and ChildProcess
-// (util/child_process.hpp) share, so that starting, feeding, watching and ending a child is written
-// once. Not for other callers: the public API is those two headers.
+// The POSIX pieces run_subprocess() (util/subprocess.hpp), ChildProcess (util/child_process.hpp)
+// and the agent's command backend (agent/backends/command_backend.hpp, which reads its child on the
+// event loop) share, so that starting, feeding, watching and ending a child is written once. Other
+// code uses those three, not these pieces.
 
 #include <signal.h>
 #include <sys/types.h>
