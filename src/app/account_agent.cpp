@@ -88,7 +88,7 @@ std::string AccountRuntime::Impl::command_reply(const agent::ControlCommand& com
                                                 const std::string& session_key) {
   auto settings = store_.session_settings(session_key);
   if (!settings) return "mmclaw cannot read this session's settings: " + settings.error().message;
-  const auto candidates = model_candidates(*live_, settings->model);
+  const auto candidates = agent::model_candidates(*live_, settings->model);
   const std::string current = candidates.empty() ? "(none)" : candidates.front().ref;
   const auto save = [&](const store::SessionSettings& next, std::string reply) {
     if (auto saved = store_.set_session_settings(session_key, next, now_ms()); !saved)
@@ -122,7 +122,7 @@ std::string AccountRuntime::Impl::command_reply(const agent::ControlCommand& com
           return agent::help_text();
         } else if constexpr (std::is_same_v<C, agent::ModelCommand>) {
           if (!c.ref) return agent::model_text(current);
-          const auto refs = configured_model_refs(*live_);
+          const auto refs = agent::configured_model_refs(*live_);
           auto resolved = agent::resolve_model_ref(*c.ref, refs);
           if (!resolved) return resolved.error();
           auto next = *settings;
@@ -175,7 +175,7 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
 
   auto settings = store_.session_settings(route.session_key);
   const auto candidates =
-      model_candidates(*live_, settings ? settings->model : std::optional<std::string>{});
+      agent::model_candidates(*live_, settings ? settings->model : std::optional<std::string>{});
   if (candidates.empty() || candidates.front().provider->api == config::ModelApi::echo) {
     // §4.11: typing while the turn runs (the echo's turn is one step); a failure is only logged.
     if (auto typing = co_await api_.send_typing(route.channel_id, route.root_id); !typing)
@@ -204,7 +204,7 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   request.first_token = std::chrono::seconds(live_->mmclaw.agent.first_token_timeout_seconds);
   request.stall = std::chrono::seconds(live_->mmclaw.agent.stall_timeout_seconds);
   request.turn = std::chrono::seconds(live_->mmclaw.agent.turn_timeout_seconds);
-  request.build = [&](const ModelChoice& choice) {
+  request.build = [&](const agent::ModelChoice& choice) {
     agent::PromptInput in;
     in.model_id = choice.model_id;
     in.agent_prompt = live_->agent.system_prompt;

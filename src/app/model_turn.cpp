@@ -26,70 +26,7 @@ constexpr milliseconds kRetryDelays[] = {milliseconds(1000), milliseconds(2000)}
 // A Retry-After longer than this is not waited for: the next model is tried instead.
 constexpr milliseconds kMaxRetryAfter{30'000};
 
-std::string_view api_name(config::ModelApi api) {
-  switch (api) {
-    case config::ModelApi::openai_completions: return "openai-completions";
-    case config::ModelApi::anthropic_messages: return "anthropic-messages";
-    case config::ModelApi::command: return "command";
-    case config::ModelApi::echo: return "echo";
-  }
-  return "unknown";
-}
-
 }  // namespace
-
-std::optional<ModelChoice> resolve_model(const config::Snapshot& snapshot, std::string_view ref) {
-  const auto slash = ref.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= ref.size()) return std::nullopt;
-  const auto provider = snapshot.providers.find(std::string(ref.substr(0, slash)));
-  if (provider == snapshot.providers.end()) return std::nullopt;
-  ModelChoice choice;
-  choice.provider = &provider->second;
-  choice.ref = std::string(ref);
-  choice.model_id = std::string(ref.substr(slash + 1));
-  for (const auto& model : provider->second.models)
-    if (model.id == choice.model_id) choice.model = &model;
-  return choice;
-}
-
-std::vector<std::string> configured_model_refs(const config::Snapshot& snapshot) {
-  std::vector<std::string> refs;
-  for (const auto& [id, provider] : snapshot.providers)
-    for (const auto& model : provider.models) refs.push_back(id + "/" + model.id);
-  return refs;
-}
-
-std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
-                                          const std::optional<std::string>& session_model) {
-  std::vector<std::string> refs;
-  if (session_model) {
-    refs.push_back(*session_model);  // the session's primary, in place of the configured one
-  } else if (snapshot.agent.primary_model) {
-    refs.push_back(*snapshot.agent.primary_model);
-  } else if (snapshot.providers.size() == 1 && !snapshot.providers.begin()->second.models.empty()) {
-    const auto& [id, provider] = *snapshot.providers.begin();
-    refs.push_back(id + "/" + provider.models.front().id);
-  }
-  for (const auto& fallback : snapshot.agent.fallback_models) refs.push_back(fallback);
-  std::vector<ModelChoice> out;
-  for (const auto& ref : refs) {
-    if (std::any_of(out.begin(), out.end(), [&](const ModelChoice& c) { return c.ref == ref; })) continue;
-    auto choice = resolve_model(snapshot, ref);
-    if (!choice) continue;
-    // The diagnostic echo answers only as the first choice; as a fallback of a real model it
-    // would hide the model's failure.
-    if (!out.empty() && choice->provider->api == config::ModelApi::echo) continue;
-    out.push_back(std::move(*choice));
-  }
-  return out;
-}
-
-std::string visible_model_error(std::string_view reason, config::ModelApi api, std::string_view model_ref) {
-  std::string text(reason);
-  while (!text.empty() && (text.back() == '.' || text.back() == ' ')) text.pop_back();
-  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
-  return fmt::format("{} ({}, {}).", text, api_name(api), model_ref);
-}
 
 asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpClient& http, ModelTurnRequest request) {
   ModelTurnResult result;
@@ -111,7 +48,7 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
     for (int call = 1; call <= kCallsPerModel;) {
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left <= milliseconds(0)) {
-        result.text = visible_model_error("the turn took too long", candidate.provider->api, candidate.ref);
+        result.text = agent::visible_model_error("the turn took too long", candidate.provider->api, candidate.ref);
         co_return result;
       }
       agent::ModelCall model_call;
@@ -174,7 +111,7 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
         if (!text.empty() || by_tool || final->reason == agent::FinishReason::length) {
           result.ok = !text.empty() || by_tool;
           result.text = result.ok ? std::move(text)
-                                  : visible_model_error("the model's answer was cut off before any text",
+                                  : agent::visible_model_error("the model's answer was cut off before any text",
                                                         candidate.provider->api, candidate.ref);
           co_return result;
         }
@@ -184,7 +121,7 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       const auto& error = std::get<agent::ErrorDelta>(end.delta);
       last_reason = error.message;
       if (request.cancelled && *request.cancelled) {
-        result.text = visible_model_error("the turn was interrupted", candidate.provider->api, candidate.ref);
+        result.text = agent::visible_model_error("the turn was interrupted", candidate.provider->api, candidate.ref);
         co_return result;
       }
       log::warn(kComponent, "model {} failed (call {} of {}): {}", candidate.ref, call, kCallsPerModel,
@@ -204,7 +141,7 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       log::warn(kComponent, "model {} could not answer ({}); trying the next model", candidate.ref, last_reason);
   }
   const auto& last = request.candidates.back();
-  result.text = visible_model_error(last_reason.empty() ? "the model could not answer" : last_reason,
+  result.text = agent::visible_model_error(last_reason.empty() ? "the model could not answer" : last_reason,
                                     last.provider->api, last.ref);
   co_return result;
 }

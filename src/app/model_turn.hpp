@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "agent/model_choice.hpp"
 #include "agent/model_types.hpp"
 #include "config/snapshot.hpp"
 
@@ -24,27 +25,6 @@ class HttpClient;
 }
 
 namespace mmclaw::app {
-
-// A configured model: its provider, its entry in `models[]` (null when the ref names an id the
-// provider does not list), the `provider/model` ref and the id sent to the server.
-struct ModelChoice {
-  const config::ProviderConfig* provider = nullptr;
-  const config::ModelConfig* model = nullptr;
-  std::string ref;
-  std::string model_id;
-};
-
-// "provider/model" against the snapshot's providers; nullopt when the provider is not configured.
-std::optional<ModelChoice> resolve_model(const config::Snapshot& snapshot, std::string_view ref);
-
-// The primary ref (a session's /model choice when given, in place of agents.defaults.model.primary;
-// else that; else the only provider's first model) and then the fallbacks, each resolved; unresolvable refs, and
-// an `echo` provider anywhere but first, are left out.
-std::vector<ModelChoice> model_candidates(const config::Snapshot& snapshot,
-                                          const std::optional<std::string>& session_model);
-
-// Every configured `provider/model` ref, in configuration order (for /model and /models).
-std::vector<std::string> configured_model_refs(const config::Snapshot& snapshot);
 
 struct ModelTurnResult {
   bool ok = false;
@@ -60,9 +40,9 @@ struct ModelTurnResult {
 };
 
 struct ModelTurnRequest {
-  std::vector<ModelChoice> candidates;
+  std::vector<agent::ModelChoice> candidates;
   // Builds the request for one candidate (the model id and context budget differ per model).
-  std::function<agent::ModelRequest(const ModelChoice&)> build;
+  std::function<agent::ModelRequest(const agent::ModelChoice&)> build;
   std::chrono::milliseconds first_token{120'000};
   std::chrono::milliseconds stall{60'000};
   std::chrono::milliseconds turn{600'000};
@@ -79,8 +59,5 @@ struct ModelTurnRequest {
 
 boost::asio::awaitable<ModelTurnResult> run_model_turn(boost::asio::io_context& io, net::HttpClient& http,
                                                        ModelTurnRequest request);
-
-// `The model server did not answer in time (openai-completions, ollama/llama3.3).`
-std::string visible_model_error(std::string_view reason, config::ModelApi api, std::string_view model_ref);
 
 }  // namespace mmclaw::app
