@@ -45,6 +45,7 @@ bench: build
 	$(BUILD_DIR)/bench/bench_config
 	$(BUILD_DIR)/bench/bench_gateway
 	$(BUILD_DIR)/bench/bench_burst
+	$(BUILD_DIR)/bench/bench_agent
 
 clean:
 	rm -rf build

@@ -354,6 +354,11 @@ struct HttpClient::Impl {
     }
     ++stats_.connections_opened;
     (void)endpoint;
+    {
+      // Requests go out whole at once rather than waiting for the server's delayed ACK.
+      error_code ignored;
+      conn->plain->socket().set_option(tcp::no_delay(true), ignored);
+    }
 
     if (proxy && target.tls) {
       auto tunnel = co_await connect_tunnel(*conn, target, *proxy, budget.limit(timeouts.connect));

@@ -378,6 +378,12 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       socket.close(ignored);
       continue;
     }
+    // Small writes (a streamed answer, an event) go out at once instead of waiting for the peer's
+    // delayed ACK (Nagle's algorithm costs up to 40 ms per exchange on loopback).
+    {
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+    }
     spawn_connection(std::move(socket));
   }
 }

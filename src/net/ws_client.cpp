@@ -265,6 +265,11 @@ struct WsClient::Impl : std::enable_shared_from_this<Impl> {
     arm_step(options_.connect_timeout);
     co_await lowest()->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     disarm_step();
+    if (!ec) {
+      // Pings and small frames go out at once (no Nagle delay).
+      boost::system::error_code ignored;
+      lowest()->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+    }
     if (ec || connect_abort_)
       co_return fail(step_error("connect to " + target.host_header, ec, options_.connect_timeout));
 
