@@ -8,6 +8,7 @@
 #include "agent/message_tool.hpp"
 #include "app/account_runtime_impl.hpp"
 #include "gateway/post_split.hpp"
+#include "mattermost/buttons.hpp"
 
 namespace mmclaw::app {
 
@@ -57,8 +58,6 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
   }
 
   if (const auto* send = std::get_if<agent::SendCall>(&*parsed)) {
-    if (!send->buttons.empty())
-      co_return tool_error("buttons are not available in this version of mmclaw (they need the gateway's callbacks)");
     if (send->file) co_return tool_error("sending files is not available in this version of mmclaw");
     if (send->text.empty()) co_return tool_error("Mattermost send requires text");
     // Where: the conversation of the turn, a channel by id, or a user by DM.
@@ -89,12 +88,24 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
     } else if (same_conversation && !send->top_level) {
       root = route.root_id;
     }
+    // Buttons (§8.1) go on the last post, signed for this account; their clicks come back to the
+    // gateway's callback URL (§8.4).
+    boost::json::object button_props;
+    if (!send->buttons.empty())
+      button_props = mattermost::button_attachments_props(
+          mattermost::buttons_from_rows(send->buttons), "", channel,
+          mattermost::interaction_callback_url(account_.interactions.callback_base_url, account_.id,
+                                               live_->gateway.custom_bind_host, live_->gateway.port),
+          mattermost::interaction_secret(account_.bot_token.value));
     std::string first_id;
-    for (const auto& text : gateway::split_for_posts(send->text, static_cast<std::size_t>(std::max(1, account_.text_chunk_limit)))) {
+    const auto texts = gateway::split_for_posts(send->text, static_cast<std::size_t>(std::max(1, account_.text_chunk_limit)));
+    for (std::size_t i = 0; i < texts.size(); ++i) {
       mattermost::CreatePost post;
       post.channel_id = channel;
-      post.message = text;
+      post.message = texts[i];
       post.root_id = root;
+      if (i + 1 == texts.size())
+        for (const auto& [key, value] : button_props) post.props[key] = value;
       auto created = co_await api_.create_post(std::move(post));
       if (!created && !created.error().receipt_lost)
         co_return tool_error(fmt::format("Mattermost send failed: {}", created.error().error.message));

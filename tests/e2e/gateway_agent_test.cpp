@@ -281,4 +281,35 @@ TEST_F(GatewayAgentE2e, ASendToTheConversationIsTheAnswer) {
   EXPECT_EQ(bot_posts, 1u) << "no second post and no error after the tool delivered the answer";
 }
 
+TEST_F(GatewayAgentE2e, ASendWithButtonsPostsSignedActions) {
+  start(options());
+  const auto post = dm(
+      R"(@llmsim {"tool": {"name": "message", "arguments": {"action": "send", "text": "Deploy?", "buttons": [[{"text": "Yes", "callback_data": "deploy-yes", "style": "primary"}, {"text": "No", "callback_data": "deploy_no"}]]}}, "after_tool": ""})");
+  json::object sent;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        for (const auto& p : sim_->posts(kAliceDm))
+          if (field(p.as_object(), "user_id") == kBotId && field(p.as_object(), "message") == "Deploy?") {
+            sent = p.as_object();
+            return true;
+          }
+        return false;
+      },
+      20s))
+      << gateway_->log_tail();
+  const auto& actions = sent.at("props").at("attachments").at(0).at("actions").as_array();
+  ASSERT_EQ(actions.size(), 2u) << json::serialize(sent);
+  EXPECT_EQ(field(actions[0].as_object(), "id"), "deployyes");
+  EXPECT_EQ(field(actions[0].as_object(), "name"), "Yes");
+  EXPECT_EQ(field(actions[0].as_object(), "style"), "primary");
+  EXPECT_EQ(field(actions[1].as_object(), "id"), "deployno");
+  // mmsim strips `integration` from reads, as Mattermost does; the stored post keeps it.
+  const auto stored = sim_->control(fmt::format("/_control/posts?channel_id={}", kAliceDm)).as_array();
+  bool signed_action = false;
+  for (const auto& p : stored)
+    if (field(p.as_object(), "message") == "Deploy?")
+      signed_action = json::serialize(p).find("_token") != std::string::npos;
+  EXPECT_TRUE(signed_action) << "the stored action carries its signed context";
+}
+
 }  // namespace
