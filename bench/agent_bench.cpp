@@ -44,12 +44,15 @@
 #include <sstream>
 
 #include "bench_args.hpp"
+#include "bench_proc.hpp"
 #include "e2e/gateway_support.hpp"
 #include "support/llmsim_process.hpp"
 
 namespace {
 
 using namespace mmclaw::e2e;
+using mmclaw::bench::percentile;
+using mmclaw::bench::status_kib;
 using mmclaw::test::LlmsimProcess;
 
 struct Settings {
@@ -60,12 +63,6 @@ struct Settings {
   int timeout_seconds = 60;  // per wait (one answer, one round)
 };
 
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
 double mean(const std::vector<double>& values) {
   return values.empty()
              ? 0
@@ -84,15 +81,6 @@ std::int64_t iso_ms(const std::string& text) {
   return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + ms;
 }
 
-// A "Vm..." line of /proc/<pid>/status, in KiB.
-long status_kib(pid_t pid, std::string_view key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with(key) && line.size() > key.size() && line[key.size()] == ':')
-      return std::stol(line.substr(key.size() + 1));
-  return -1;
-}
 // CPU time of every thread of `pid` in nanoseconds (/proc/<pid>/schedstat, first field), or -1
 // when the kernel does not keep it. Nanosecond resolution, unlike the 10 ms ticks of /proc/<pid>/stat.
 double cpu_ns(pid_t pid) {

@@ -15,11 +15,14 @@
 #include <sstream>
 
 #include "bench_args.hpp"
+#include "bench_proc.hpp"
 #include "e2e/gateway_support.hpp"
 
 namespace {
 
 using namespace mmclaw::e2e;
+using mmclaw::bench::percentile;
+using mmclaw::bench::status_kib;
 using std::chrono::duration;
 using std::chrono::milliseconds;
 
@@ -34,12 +37,6 @@ double ms_since(Clock::time_point start) {
   return duration<double, std::milli>(Clock::now() - start).count();
 }
 
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
 
 // utime + stime of every thread of `pid`, in seconds (/proc/<pid>/stat fields 14 and 15). Clock
 // ticks (10 ms) are the resolution, as schedstat is often off in containers: bursts are large
@@ -58,15 +55,6 @@ double cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-// A "Vm..." line of /proc/<pid>/status, in KiB.
-long status_kib(pid_t pid, std::string_view key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with(key) && line.size() > key.size() && line[key.size()] == ':')
-      return std::stol(line.substr(key.size() + 1));
-  return -1;
-}
 
 // Waits until the gateway's CPU time stops moving (two equal samples 150 ms apart, at most 10 s).
 double quiet_cpu(pid_t pid) {

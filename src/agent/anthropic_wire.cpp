@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "util/base64.hpp"
 #include "util/redact.hpp"
 
 namespace mmclaw::agent {
@@ -22,32 +23,6 @@ namespace json = boost::json;
 namespace {
 
 // --- Building the request ------------------------------------------------------------------------
-
-std::string base64(std::string_view bytes) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                   (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  const auto rest = bytes.size() - i;
-  if (rest > 0) {
-    auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i]) << 16);
-    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 // The image media types the API accepts, or nullopt. `image/jpg` is a common misspelling.
 std::optional<std::string_view> image_media_type(std::string_view mime) {
@@ -86,7 +61,7 @@ json::array user_blocks(const ChatMessage& m) {
       blocks.push_back(json::object{
           {"type", "image"},
           {"source",
-           json::object{{"type", "base64"}, {"media_type", *media}, {"data", base64(image.data)}}}});
+           json::object{{"type", "base64"}, {"media_type", *media}, {"data", util::base64_encode(image.data)}}}});
     } else {
       // The API rejects the whole request for one unsupported image; leave it out and say so.
       blocks.push_back(text_block(fmt::format(

@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "util/base64.hpp"
 #include "util/strings.hpp"
 
 namespace mmclaw::agent {
@@ -25,31 +26,6 @@ constexpr std::size_t kPreviewChars = 80;
 constexpr std::size_t kMaxErrorMessageBytes = 1000;
 
 // --- The turn ------------------------------------------------------------------------------------
-
-std::string base64(std::string_view bytes) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  const auto byte = [&](std::size_t i) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]));
-  };
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(n >> shift) & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n = byte(i) << 16;
-    if (rest == 2) n |= byte(i + 1) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 std::string_view role_name(Role role) {
   switch (role) {
@@ -78,7 +54,7 @@ json::object message_json(const ChatMessage& message) {
   if (!message.images.empty()) {
     json::array images;
     for (const auto& image : message.images)
-      images.push_back(json::object{{"mime_type", image.mime_type}, {"data_base64", base64(image.data)}});
+      images.push_back(json::object{{"mime_type", image.mime_type}, {"data_base64", util::base64_encode(image.data)}});
     out["images"] = std::move(images);
   }
   if (!message.tool_calls.empty()) {

@@ -14,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include "mattermost/rate_pause.hpp"
+#include "util/base64.hpp"
 #include "util/redact.hpp"
 #include "util/strings.hpp"
 
@@ -24,33 +25,6 @@ namespace json = boost::json;
 namespace {
 
 // --- Small helpers -------------------------------------------------------------------------------
-
-std::string base64(std::string_view bytes) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
-                            (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 std::string_view string_member(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -270,7 +244,7 @@ json::object message_json(const ChatMessage& m, const OpenAiDialect& dialect) {
           parts.push_back(json::object{
               {"type", "image_url"},
               {"image_url", json::object{{"url", fmt::format("data:{};base64,{}", image.mime_type,
-                                                             base64(image.data))}}}});
+                                                             util::base64_encode(image.data))}}}});
         }
         out["content"] = std::move(parts);
       }
