@@ -120,8 +120,19 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
 
   const auto& read = std::get<agent::ReadCall>(*parsed);
   std::string channel = route.channel_id;
-  if (read.channel && *read.channel != route.to && *read.channel != fmt::format("{}{}", kChannelPrefix, route.channel_id))
-    co_return tool_error("Mattermost read target channel is not allowed.");
+  if (read.channel && *read.channel != route.to && *read.channel != fmt::format("{}{}", kChannelPrefix, route.channel_id)) {
+    // §5.7: beyond the conversation, only a public or private channel the account answers in
+    // freely (groupPolicy "open", or the channel or "*" under `groups`).
+    if (!read.channel->starts_with(kChannelPrefix))
+      co_return tool_error("Mattermost read target channel is not allowed.");
+    channel = read.channel->substr(kChannelPrefix.size());
+    auto info = co_await api_.cached_channel(channel);
+    const bool team_channel = info && info->type && (*info->type == mattermost::ChannelType::open ||
+                                                     *info->type == mattermost::ChannelType::private_team);
+    const bool listed = account_.groups.contains(channel) || account_.groups.contains("*");
+    if (!team_channel || (account_.group_policy != config::GroupPolicy::open && !listed))
+      co_return tool_error("Mattermost read target channel is not allowed.");
+  }
   mattermost::PostsQuery query;
   query.per_page = read.limit;
   if (read.before) query.before = *read.before;

@@ -312,4 +312,26 @@ TEST_F(GatewayAgentE2e, ASendWithButtonsPostsSignedActions) {
   EXPECT_TRUE(signed_action) << "the stored action carries its signed context";
 }
 
+TEST_F(GatewayAgentE2e, ReadIsOffByDefaultAndReadsAnAllowedChannelWhenOn) {
+  auto o = options();
+  o.mattermost_extra = "actions: { messages: true },";
+  start(o);
+  sim_->post_as("bob", kTownSquare, "the build is green again");
+  const auto post = dm(fmt::format(
+      R"(@llmsim {{"tool": {{"name": "message", "arguments": {{"action": "read", "channelId": "channel:{}", "limit": 5}}}}}})",
+      kTownSquare));
+  const std::string answer = answer_to(post);
+  EXPECT_TRUE(answer.starts_with("tool result: {\"ok\":true,\"channelId\":\"" + std::string(kTownSquare)))
+      << answer;
+  EXPECT_NE(answer.find("the build is green again"), std::string::npos) << answer;
+}
+
+TEST_F(GatewayAgentE2e, ReadIsRefusedWhenActionsMessagesIsOff) {
+  start(options());
+  const auto post = dm(fmt::format(
+      R"(@llmsim {{"tool": {{"name": "message", "arguments": {{"action": "read", "channelId": "channel:{}"}}}}}})",
+      kTownSquare));
+  EXPECT_EQ(answer_to(post), "tool result: Error: Mattermost read is disabled in config (actions.messages)");
+}
+
 }  // namespace
