@@ -41,8 +41,10 @@ asio::awaitable<void> AccountRuntime::Impl::challenge(mattermost::Post post, std
     (void)store_.deny_pairing(request.code, account_.id, now_ms());
     co_return;
   }
-  log(log::Level::info, "pairing requested by user {} (@{}); approve with: mmclaw pairing approve {}",
-      post.user_id, username.empty() ? "?" : username, request.code);
+  // The code itself stays out of the log: it is the user's to pass on; `mmclaw pairing list` shows it
+  // to whoever can open the store.
+  log(log::Level::info, "pairing requested by user {} (@{}); see `mmclaw pairing list`", post.user_id,
+      username.empty() ? "?" : username);
 }
 
 asio::awaitable<void> AccountRuntime::Impl::notify_approvals() {

@@ -81,6 +81,8 @@ TEST_F(GatewayAccessE2e, PairingFromFirstDmToApprovalToAnAnswer) {
                         kAliceId, code, code));
   EXPECT_EQ(field(challenge, "root_id"), "") << "the code is a plain DM, not a thread reply";
   EXPECT_TRUE(answers_to(*sim_, kAliceDm, field(first, "id")).empty()) << "no answer before approval";
+  gateway_->wait_log("pairing requested by user " + std::string(kAliceId));
+  EXPECT_EQ(gateway_->log().find(code), std::string::npos) << "the code is the user's, not the log's";
 
   // A second message while the request is pending: no second code, no answer.
   const auto again = sim_->post_as("alice", kAliceDm, "hello?");
