@@ -13,6 +13,7 @@
 
 #include "util/base64.hpp"
 #include "util/strings.hpp"
+#include "util/utf8.hpp"
 
 namespace mmclaw::agent {
 
@@ -20,7 +21,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view kBlank = " \t\r\n\f\v";
 constexpr std::size_t kPreviewChars = 80;
 constexpr std::size_t kMaxErrorMessageBytes = 1000;
@@ -76,64 +76,18 @@ json::object message_json(const ChatMessage& message) {
 // and returns how many bytes were consumed: all of them, except an incomplete sequence at the end
 // that may still complete, unless `at_end`.
 std::size_t append_valid_utf8(std::string_view in, bool at_end, std::string& out) {
-  std::size_t i = 0;
-  const std::size_t n = in.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
+  for (std::size_t i = 0; i < in.size();) {
+    const auto step = util::utf8_step(in, i);
+    if (step.length > 0) {
+      out.append(in.substr(i, step.length));
+      i += step.length;
       continue;
     }
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c == 0xE0) {
-      len = 3;
-      lo = 0xA0;  // no overlong forms
-    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-      len = 3;
-    } else if (c == 0xED) {
-      len = 3;
-      hi = 0x9F;  // no surrogates
-    } else if (c == 0xF0) {
-      len = 4;
-      lo = 0x90;
-    } else if (c >= 0xF1 && c <= 0xF3) {
-      len = 4;
-    } else if (c == 0xF4) {
-      len = 4;
-      hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-      out += kReplacement;
-      ++i;
-      continue;
-    }
-    std::size_t j = 1;
-    bool valid = true;
-    for (; j < len && i + j < n; ++j) {
-      const auto d = static_cast<unsigned char>(in[i + j]);
-      if (d < (j == 1 ? lo : 0x80) || d > (j == 1 ? hi : 0xBF)) {
-        valid = false;
-        break;
-      }
-    }
-    if (!valid) {
-      out += kReplacement;
-      i += j;
-      continue;
-    }
-    if (j < len) {  // the input ends inside the sequence
-      if (!at_end) return i;
-      out += kReplacement;
-      return n;
-    }
-    out.append(in.substr(i, len));
-    i += len;
+    if (step.truncated && !at_end) return i;  // may still complete with the next read
+    out += util::kReplacementChar;
+    i += step.invalid;
   }
-  return n;
+  return in.size();
 }
 
 // The start of a line for an error message: at most 80 characters, valid UTF-8.

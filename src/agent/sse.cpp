@@ -5,74 +5,17 @@
 #include <limits>
 #include <utility>
 
+#include "util/utf8.hpp"
+
 namespace mmclaw::agent {
 
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-// The value as the spec's UTF-8 decoder would give it: each maximal invalid subpart becomes one
-// U+FFFD (WHATWG Encoding, "UTF-8 decoder"), valid text is copied unchanged.
-std::string to_valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    int need = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      need = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      need = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      need = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-      out += kReplacement;
-      ++i;
-      continue;
-    }
-    std::size_t j = i + 1;
-    int got = 0;
-    while (got < need && j < n) {
-      const auto d = static_cast<unsigned char>(s[j]);
-      if (d < lo || d > hi) break;
-      lo = 0x80;
-      hi = 0xBF;
-      ++j;
-      ++got;
-    }
-    if (got == need) {
-      out.append(s.substr(i, j - i));
-    } else {
-      out += kReplacement;  // the byte at j (if any) starts over
-    }
-    i = j;
-  }
-  return out;
-}
-
-bool is_valid_utf8(std::string_view s) {
-  for (const char ch : s) {
-    if (static_cast<unsigned char>(ch) >= 0x80) return to_valid_utf8(s) == s;
-  }
-  return true;
-}
-
+// The value as the spec's UTF-8 decoder would give it (WHATWG Encoding, "UTF-8 decoder").
 std::string field_value(std::string_view s) {
-  return is_valid_utf8(s) ? std::string(s) : to_valid_utf8(s);
+  return util::to_valid_utf8(s);
 }
 
 }  // namespace

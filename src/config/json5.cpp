@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "util/utf8.hpp"
+
 namespace mmclaw::config {
 namespace {
 
@@ -35,52 +37,6 @@ CodePoint decode_utf8(const char* p, const char* end) {
     return {((c & 0x07) << 18) | ((byte(1) & 0x3F) << 12) | ((byte(2) & 0x3F) << 6) | (byte(3) & 0x3F), 4};
   }
   return {c, 1};
-}
-
-// Offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode table 3-7: no
-// overlongs, no surrogates, nothing above U+10FFFF), or npos.
-std::size_t find_invalid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c == 0xE0) {
-      len = 3;
-      lo = 0xA0;
-    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-      len = 3;
-    } else if (c == 0xED) {
-      len = 3;
-      hi = 0x9F;
-    } else if (c == 0xF0) {
-      len = 4;
-      lo = 0x90;
-    } else if (c >= 0xF1 && c <= 0xF3) {
-      len = 4;
-    } else if (c == 0xF4) {
-      len = 4;
-      hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (n - i < len) return i;
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c1 < lo || c1 > hi) return i;
-    for (std::size_t k = 2; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
 }
 
 void append_utf8(std::string& out, char32_t cp) {
@@ -305,7 +261,7 @@ class Parser {
     if (text_.size() > limits_.max_bytes) {
       return std::unexpected(Json5Error{"the file is larger than " + describe_size(limits_.max_bytes), {}});
     }
-    if (const std::size_t bad = find_invalid_utf8(text_); bad != std::string_view::npos) {
+    if (const std::size_t bad = util::find_invalid_utf8(text_); bad != std::string_view::npos) {
       static constexpr char kHex[] = "0123456789ABCDEF";
       const auto byte = static_cast<unsigned char>(text_[bad]);
       std::string message = "invalid UTF-8 byte 0x";

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "util/redact.hpp"
+#include "util/utf8.hpp"
 
 namespace mmclaw::log {
 
@@ -103,52 +104,19 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point ti
                  hms.seconds().count(), hms.subseconds().count());
 }
 
-// Length of the valid UTF-8 sequence at `i`, or 0 and in `skip` the length of its maximal invalid
-// prefix (the Unicode-recommended unit that one U+FFFD replaces).
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& skip) {
-  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = at(i);
-  std::size_t need = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    need = 1;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    need = 2;
-    if (lead == 0xe0) lo = 0xa0;  // overlong
-    if (lead == 0xed) hi = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    need = 3;
-    if (lead == 0xf0) lo = 0x90;  // overlong
-    if (lead == 0xf4) hi = 0x8f;  // above U+10FFFF
-  } else {
-    skip = 1;
-    return 0;
-  }
-  for (std::size_t k = 1; k <= need; ++k) {
-    const bool in_range =
-        i + k < s.size() && at(i + k) >= (k == 1 ? lo : 0x80) && at(i + k) <= (k == 1 ? hi : 0xbf);
-    if (!in_range) {
-      skip = k;
-      return 0;
-    }
-  }
-  return need + 1;
-}
-
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t skip = 0;
-      if (const auto len = utf8_sequence(s, i, skip)) {
+      const auto step = util::utf8_step(s, i);
+      if (const auto len = step.length) {
         out.append(s.substr(i, len));
         i += len;
       } else {
-        out += "\xef\xbf\xbd";
-        i += skip;
+        out += util::kReplacementChar;
+        i += step.invalid;
       }
       continue;
     }
