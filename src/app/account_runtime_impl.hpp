@@ -26,6 +26,7 @@
 #include "gateway/access.hpp"
 #include "gateway/catch_up.hpp"
 #include "gateway/debounce.hpp"
+#include "gateway/attachments.hpp"
 #include "gateway/envelope.hpp"
 #include "gateway/gating.hpp"
 #include "gateway/inbound.hpp"
@@ -218,6 +219,13 @@ struct AccountRuntime::Impl {
   // Typing every few seconds while `busy` is true (§4.11: the indicator fades after about 5 s).
   asio::awaitable<void> keep_typing(std::string channel_id, std::string parent_id, std::shared_ptr<bool> busy);
   void append_transcript(const TurnJob& job);
+
+  // --- attachments (account_media.cpp) ------------------------------------------------------------
+  // The files of the job's post (§4.7): each downloaded with the bot token within mediaMaxMb (8 MiB
+  // when unset), with its deadlines; the info alone when the download fails. A post whose event
+  // said it has files but carried no file ids is fetched again first. Never fails: what could not
+  // be fetched is marked unavailable (the model gets the notice).
+  asio::awaitable<gateway::InboundMedia> fetch_inbound_media(const TurnJob& job);
 
   // --- the message tool (account_tools.cpp) ------------------------------------------------------
   struct ToolTurnState {

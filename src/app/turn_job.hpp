@@ -28,6 +28,7 @@ struct TurnJob {
   std::string body;                  // the normalised body (§4.7); merged text after a debounce
   std::vector<std::string> merged;   // the earlier post ids a debounce merged into this one
   bool was_mentioned = false;
+  bool has_files = false;  // the post has files (its event said so, even without file ids)
   bool command_authorized = false;
   std::string sender_name;
   gateway::ChannelFacts channel;      // name, display name and team, for the envelope

@@ -1,0 +1,1 @@
+#include "app/media_files.hpp"

@@ -1,0 +1,1 @@
+#include "gateway/attachments.hpp"

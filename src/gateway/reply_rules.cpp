@@ -1,0 +1,1 @@
+#include "gateway/reply_rules.hpp"

@@ -1,0 +1,1 @@
+#include "mattermost/chunk_text.hpp"
