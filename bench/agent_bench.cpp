@@ -131,7 +131,8 @@ std::string last_user_text(const json::value& request) {
   return {};
 }
 
-// Alice's WebSocket: waits for the bot's `posted` event that answers `post_id`; the reply post.
+// Alice's WebSocket: waits for the bot's `posted` event that answers `post_id`, or the
+// `post_edited` event of a preview finalised in place into that answer; the reply post.
 json::object wait_reply_event(mmclaw::test::WebSocketTestClient& ws, std::string_view post_id,
                               std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -141,7 +142,9 @@ json::object wait_reply_event(mmclaw::test::WebSocketTestClient& ws, std::string
     auto frame = ws.read(left);
     if (!frame) throw std::runtime_error("alice's socket: " + frame.error().message);
     const auto parsed = json::parse(*frame);
-    if (!parsed.is_object() || field(parsed.as_object(), "event") != "posted") continue;
+    if (!parsed.is_object()) continue;
+    const std::string event = field(parsed.as_object(), "event");
+    if (event != "posted" && event != "post_edited") continue;
     auto post = json::parse(str(parsed.at("data").at("post"))).as_object();
     if (field(post, "user_id") != kBotId) continue;
     const auto* props = post.if_contains("props");
@@ -209,7 +212,8 @@ DmFigures measure_dm_round_trips(const Mmsim& sim, const LlmsimProcess& llm, con
     if (i < 0) continue;
     const std::int64_t t0 = int_field(post, "create_at");
     const std::int64_t t1 = iso_ms(str(requests.front().at("time")));
-    const std::int64_t t2 = int_field(reply, "create_at");
+    // The answer became visible when it was posted, or when a preview was edited into it.
+    const std::int64_t t2 = int_field(reply, "edit_at") > 0 ? int_field(reply, "edit_at") : int_field(reply, "create_at");
     out.trips.push_back({static_cast<double>(t1 - t0), static_cast<double>(t2 - t1),
                          static_cast<double>(t2 - t0),
                          std::chrono::duration<double, std::micro>(seen - sent).count()});

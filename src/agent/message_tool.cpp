@@ -400,7 +400,8 @@ ToolSpec message_tool_spec(const MessageToolOptions& options) {
                                {"items", json::object{{"type", "array"},
                                                       {"maxItems", kMaxButtonsPerRow},
                                                       {"items", std::move(button)}}}}},
-      {"path", string_property("send: one file to attach, a local path or an http(s) URL.")},
+      {"path", string_property("send: one file to attach: the absolute path of a local file (only from the "
+                               "directories the operator allows) or an http(s) URL. One file per send.")},
   };
   if (options.reactions_enabled) {
     properties["messageId"] = string_property("react: the id of the post to react to.");

@@ -1,17 +1,22 @@
 // The account's answers: control commands answered directly, the echo backend, or a turn of the
-// configured models with the session's transcript (issue 6).
+// configured models with the session's transcript (issue 6), streamed through the
+// reply stream (issue 7).
 
 #include <algorithm>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "agent/prompt.hpp"
 #include "agent/transcript.hpp"
 #include "app/account_runtime_impl.hpp"
 #include "app/model_turn.hpp"
-#include "gateway/post_split.hpp"
+#include "gateway/reply_rules.hpp"
+#include "mattermost/chunk_text.hpp"
 
 namespace mmclaw::app {
 
 using namespace detail;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -159,16 +164,41 @@ std::string AccountRuntime::Impl::command_reply(const agent::ControlCommand& com
       command);
 }
 
-asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const gateway::TurnContext& context) {
+asio::awaitable<void> AccountRuntime::Impl::answer_turn(TurnJob& job, const gateway::TurnContext& context) {
+  gateway::ReplyStream stream(reply_stream_options());
+  StreamSignal signal(io_);
+  ToolTurnState tools;
+  co_await (compose_answer(job, context, stream, signal, tools) && pump_stream(job, stream, signal));
+  finish_reply(job, stream.outcome(), tools.first_post_id);
+}
+
+void AccountRuntime::Impl::deliver_final(gateway::ReplyStream& stream, StreamSignal& signal, std::string text,
+                                         bool is_error, bool may_be_reasoning) {
+  gateway::FinalReply reply;
+  reply.text = mattermost::render_tables(text, account_.markdown_tables);
+  reply.is_error = is_error;
+  reply.is_reasoning = may_be_reasoning && !is_error && gateway::is_reasoning_text(reply.text);
+  stream.deliver(std::move(reply), monotonic_now());
+  signal.notify();
+}
+
+asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const gateway::TurnContext& context,
+                                                           gateway::ReplyStream& stream, StreamSignal& signal,
+                                                           ToolTurnState& tools) {
   const gateway::Route& route = *job.route;
-  const std::size_t limit = static_cast<std::size_t>(std::max(1, account_.text_chunk_limit));
   const auto events = system_events_.take(route.base_session_key);
+  const auto finish = [&](std::string text, bool is_error, bool may_be_reasoning) {
+    job.final_text_chars = text.size();
+    if (!text.empty()) deliver_final(stream, signal, std::move(text), is_error, may_be_reasoning);
+    stream.close(monotonic_now());
+    signal.notify();
+  };
 
   // Control commands from authorised senders are answered without the model (§4.5).
   if (job.command_authorized) {
     if (auto command = agent::parse_control_command(job.body)) {
       log(log::Level::info, "control command {} in session {}", agent::command_name(*command), route.session_key);
-      job.answer = gateway::split_for_posts(command_reply(*command, route.session_key), limit);
+      finish(command_reply(*command, route.session_key), false, false);
       co_return;
     }
   }
@@ -180,7 +210,7 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     // §4.11: typing while the turn runs (the echo's turn is one step); a failure is only logged.
     if (auto typing = co_await api_.send_typing(route.channel_id, route.root_id); !typing)
       log(log::Level::debug, "typing indicator failed: {}", typing.error().error.message);
-    job.answer = gateway::split_for_posts(agent::echo_answer(job.body), limit);
+    finish(agent::echo_answer(job.body), false, true);
     co_return;
   }
 
@@ -220,13 +250,26 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     }
     return agent::build_prompt(in).request;
   };
-  ToolTurnState tools;
   request.tools = {agent::message_tool_spec(message_tool_options())};
   request.max_tool_rounds = live_->mmclaw.agent.max_tool_rounds;
   request.answered_by_tool = tools.answered;
   request.run_tool = [this, &job, &tools](const agent::ToolCall& call) -> asio::awaitable<std::string> {
     log(log::Level::info, "tool call {} ({}) for post {}", call.name, call.id, job.post_id);
     co_return co_await run_message_tool(job, call, tools);
+  };
+  // The stream sees the deltas as they come; a call asked again replaces what the failed one
+  // streamed; text written before a tool round is a final reply of its own.
+  request.on_delta = [&](const agent::Delta& delta) {
+    stream.on_delta(delta, monotonic_now());
+    signal.notify();
+  };
+  request.on_call_start = [&] {
+    stream.restart_message(monotonic_now());
+    signal.notify();
+  };
+  request.on_message_end = [&](std::string text) {
+    stream.end_message(monotonic_now());
+    deliver_final(stream, signal, std::move(text), false);
   };
   auto busy = std::make_shared<bool>(true);
   spawn(keep_typing(route.channel_id, route.root_id, busy), "typing");
@@ -241,18 +284,21 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     if (last_usage_.size() >= kUsageSessions) last_usage_.clear();
     last_usage_[route.session_key] = *result.usage;
   }
-  // A `send` to the conversation may have delivered the answer already: nothing more to post.
-  job.answer = result.ok && result.text.empty() ? std::vector<std::string>{} : gateway::split_for_posts(result.text, limit);
-  // `/reasoning on` and `/verbose on` show the reasoning and the tool calls in posts of their own,
-  // before the answer.
-  std::vector<std::string> shown;
-  if (settings && settings->reasoning.value_or(false) && !result.reasoning.empty())
-    for (auto& part : gateway::split_for_posts(reasoning_post(result.reasoning), limit)) shown.push_back(std::move(part));
-  if (settings && settings->verbose.value_or(false) && !result.tool_messages.empty())
-    for (auto& part : gateway::split_for_posts(tools_post(result.tool_messages), limit)) shown.push_back(std::move(part));
-  if (!shown.empty()) job.answer->insert(job.answer->begin(), shown.begin(), shown.end());
-  if (result.ok && result.text.empty()) job.first_reply_id = tools.first_post_id;
-  if (!result.ok) co_return;  // an error text is shown, not remembered
+  if (result.ok) {
+    // The answer (empty when a `send` or text before a tool round delivered it), then, with
+    // `/reasoning on` and `/verbose on`, the reasoning and the tool calls in posts of their own.
+    job.final_text_chars = result.text.size();
+    if (!result.text.empty()) deliver_final(stream, signal, result.text, false);
+    if (settings && settings->reasoning.value_or(false) && !result.reasoning.empty())
+      deliver_final(stream, signal, reasoning_post(result.reasoning), false, false);
+    if (settings && settings->verbose.value_or(false) && !result.tool_messages.empty())
+      deliver_final(stream, signal, tools_post(result.tool_messages), false, false);
+    stream.close(monotonic_now());
+    signal.notify();
+  } else {
+    finish(result.text, true, false);  // an error text is shown, not remembered
+    co_return;
+  }
   agent::ChatMessage user;
   user.role = agent::Role::user;
   user.text = context.body;

@@ -213,6 +213,7 @@ bool AccountRuntime::Impl::accept(const mattermost::Post& post, gateway::Inbound
   job.route = decision.route;
   job.body = decision.body;
   job.was_mentioned = decision.was_mentioned;
+  job.has_files = facts.has_files || !post.file_ids.empty();
   job.command_authorized = decision.command_authorized;
   job.sender_name = facts.sender.username;
   job.channel = *facts.channel;

@@ -46,6 +46,12 @@ class TurnLanes;
 inline constexpr std::string_view kReplyToProp = "mmclaw_reply_to";
 // The other posts an answer answers, when a debounce or collect mode merged several into one turn.
 inline constexpr std::string_view kMergedProp = "mmclaw_merged";
+// The index of an answer's post among the answer's posts (0, 1, ...): a retry of a post whose
+// receipt was lost looks for its own index before it sends again.
+inline constexpr std::string_view kReplyPartProp = "mmclaw_reply_part";
+// A preview (draft) post being streamed for a post: never an answer. A preview a crash left
+// behind is deleted when the post is answered after the restart.
+inline constexpr std::string_view kPreviewForProp = "mmclaw_preview_for";
 
 struct AccountCounters {
   std::int64_t posts_seen = 0;       // posted events and swept posts screened

@@ -33,6 +33,7 @@
 #include "gateway/ingress.hpp"
 #include "gateway/pairing.hpp"
 #include "gateway/reactions.hpp"
+#include "gateway/reply_stream.hpp"
 #include "mattermost/api.hpp"
 #include "mattermost/monitor.hpp"
 #include "net/backoff.hpp"
@@ -69,6 +70,11 @@ inline constexpr std::string_view kBotRootsSuffix = "#roots";
 inline std::int64_t now_ms() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The reply stream's clock (monotonic).
+inline std::chrono::milliseconds monotonic_now() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
 inline std::string baseline_key(std::string_view account_id) {
@@ -211,13 +217,50 @@ struct AccountRuntime::Impl {
   gateway::TurnContext turn_context(const TurnJob& job);
 
   // --- the agent (account_agent.cpp) -------------------------------------------------------------
-  // Sets job.answer: a control command's reply, the echo backend's, or the model's (with the
-  // transcript entries to record once it is delivered); a model that cannot answer gives a
-  // visible error text.
-  asio::awaitable<void> compose_answer(TurnJob& job, const gateway::TurnContext& context);
+  // Wakes the pump of a turn's reply stream when new input arrived (a notice given while the pump
+  // is busy is kept for its next wait).
+  struct StreamSignal {
+    explicit StreamSignal(asio::io_context& io) : timer(io, asio::steady_timer::time_point::max()) {}
+    void notify() {
+      pending = true;
+      timer.cancel();
+    }
+    asio::steady_timer timer;
+    bool pending = false;
+  };
+  struct ToolTurnState;
+  // Answers the job: control commands directly, the echo backend, or a turn of the configured
+  // models with the session's transcript (a model that cannot answer gives a visible error text),
+  // streamed through a ReplyStream whose actions pump_stream runs meanwhile. Then the outcome is
+  // recorded (finish_reply).
+  asio::awaitable<void> answer_turn(TurnJob& job, const gateway::TurnContext& context);
+  asio::awaitable<void> compose_answer(TurnJob& job, const gateway::TurnContext& context, gateway::ReplyStream& stream,
+                                       StreamSignal& signal, ToolTurnState& tools);
+  // A final reply of the turn: tables rendered per markdown.tables, reasoning recognised (§5.6).
+  void deliver_final(gateway::ReplyStream& stream, StreamSignal& signal, std::string text, bool is_error,
+                     bool may_be_reasoning = true);
   std::string command_reply(const agent::ControlCommand& command, const std::string& session_key);
   // Typing every few seconds while `busy` is true (§4.11: the indicator fades after about 5 s).
   asio::awaitable<void> keep_typing(std::string channel_id, std::string parent_id, std::shared_ptr<bool> busy);
+
+  // --- the reply stream (account_reply.cpp) ------------------------------------------------------
+  gateway::ReplyStreamOptions reply_stream_options() const;
+  // Runs the stream's actions as they come until it is finished: previews once, finals with
+  // retries of what a retry can fix (a create that may have reached the server is looked for
+  // first, by its part index, so it is never posted twice).
+  asio::awaitable<void> pump_stream(TurnJob& job, gateway::ReplyStream& stream, StreamSignal& signal);
+  struct ActionRun {
+    gateway::ActionResult result;
+    bool maybe_created = false;  // a create failed without an answer: the post may exist
+  };
+  asio::awaitable<ActionRun> run_stream_action(const TurnJob& job, const gateway::StreamAction& action,
+                                               std::size_t part);
+  boost::json::object reply_props(const TurnJob& job, std::size_t part) const;
+  // Records what the turn delivered: answered (with its first post, or the post a `send` tool
+  // call made), or failed when no final could be delivered.
+  void finish_reply(TurnJob& job, const gateway::StreamOutcome& outcome, std::string_view tool_reply_id);
+  // Preview posts a crashed run left for this post are deleted before it is answered again.
+  asio::awaitable<void> delete_orphan_previews(const mattermost::Post& post, std::string channel_id);
   void append_transcript(const TurnJob& job);
 
   // --- attachments (account_media.cpp) ------------------------------------------------------------
@@ -239,9 +282,10 @@ struct AccountRuntime::Impl {
   void record_answered(const TurnJob& job, std::string_view reply_id);
 
   // The id of a reply tagged with the post (props.mmclaw_reply_to, or among props.mmclaw_merged),
-  // or "" when there is none.
+  // with the given part index when one is given, or "" when there is none.
   asio::awaitable<mattermost::ApiResult<std::string>> find_tagged_reply(const mattermost::Post& post,
-                                                                        std::string channel_id);
+                                                                        std::string channel_id,
+                                                                        std::optional<std::size_t> part = {});
 
   // --- catch-up and polling ----------------------------------------------------------------------
   // The cursors a sweep starts from are read when the sweep is asked for, not when it runs: the
@@ -281,6 +325,9 @@ struct AccountRuntime::Impl {
   store::Store& store_;
   TurnLanes& lanes_;
   net::HttpClient& model_http_;  // model servers (no SSRF guard: they are the operator's choice)
+  // Media URLs the message tool sends (§5.4): direct, public addresses only (the SSRF guard without
+  // exemption); made on first use (account_tools.cpp).
+  std::unique_ptr<net::HttpClient> media_http_;
   std::map<std::string, agent::Usage, std::less<>> last_usage_;  // per session, for /status (bounded)
   std::shared_ptr<const config::Snapshot> snapshot_;  // the one the account was started with
   std::shared_ptr<const config::Snapshot> live_;      // the newest: settings read per post

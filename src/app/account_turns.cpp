@@ -101,6 +101,7 @@ asio::awaitable<AccountRuntime::Impl::AnswerStep> AccountRuntime::Impl::restore(
   job.route = decision.route;
   job.body = decision.body;
   job.was_mentioned = decision.was_mentioned;
+  job.has_files = facts.has_files;
   job.command_authorized = decision.command_authorized;
   job.sender_name = facts.sender.username;
   job.channel = *facts.channel;
@@ -121,6 +122,7 @@ asio::awaitable<AccountRuntime::Impl::AnswerStep> AccountRuntime::Impl::answer_o
       record_answered(job, *existing);
       co_return AnswerStep{true, std::nullopt};
     }
+    co_await delete_orphan_previews(*job.post, job.channel_id);
     job.may_have_answer = false;
   }
   if (cancelled_.contains(session)) {
@@ -128,48 +130,10 @@ asio::awaitable<AccountRuntime::Impl::AnswerStep> AccountRuntime::Impl::answer_o
                 "a newer post of the session interrupted the turn (queue mode interrupt)");
     co_return AnswerStep{true, std::nullopt};
   }
-  const gateway::Route& route = *job.route;
-  if (!job.answer) {
-    const auto context = turn_context(job);
-    if (log::enabled(log::Level::trace))
-      log(log::Level::trace, "turn context: {}", boost::json::serialize(gateway::to_json(context)));
-    co_await compose_answer(job, context);
-  }
-  // An answer longer than a post goes out as several, in order; a retry goes on where it stopped.
-  const auto& posts = *job.answer;
-  while (job.answer_posts_done < posts.size()) {
-    mattermost::CreatePost reply;
-    reply.channel_id = route.channel_id;
-    reply.message = posts[job.answer_posts_done];
-    reply.root_id = route.root_id;
-    reply.props[kReplyToProp] = job.post_id;
-    if (!job.merged.empty()) {
-      boost::json::array merged;
-      for (const auto& id : job.merged) merged.emplace_back(id);
-      reply.props[kMergedProp] = std::move(merged);
-    }
-    auto created = co_await api_.create_post(std::move(reply));
-    if (!created) {
-      if (created.error().receipt_lost) {
-        // Visible to the user already: sending again would answer twice.
-        log(log::Level::warn, "post {}: the answer was delivered but its receipt was lost", job.post_id);
-        ++job.answer_posts_done;
-        if (job.first_reply_id.empty()) job.first_reply_id = "receipt-lost";
-        continue;
-      }
-      // A transport failure (a timeout, a dropped connection) may come after the server created
-      // the post: the retry of a first post looks for a reply tagged with this post before it sends
-      // another.
-      if (created.error().error.kind == ErrorKind::transient && !created.error().has_response() &&
-          job.answer_posts_done == 0)
-        job.may_have_answer = true;
-      co_return AnswerStep{false, created.error()};
-    }
-    if (job.first_reply_id.empty()) job.first_reply_id = created->id;
-    ++job.answer_posts_done;
-  }
-  delivered(job, job.first_reply_id.empty() ? "receipt-lost" : job.first_reply_id);
-  append_transcript(job);
+  const auto context = turn_context(job);
+  if (log::enabled(log::Level::trace))
+    log(log::Level::trace, "turn context: {}", boost::json::serialize(gateway::to_json(context)));
+  co_await answer_turn(job, context);
   co_return AnswerStep{true, std::nullopt};
 }
 
@@ -225,13 +189,17 @@ void AccountRuntime::Impl::record_answered(const TurnJob& job, std::string_view 
 }
 
 asio::awaitable<mattermost::ApiResult<std::string>> AccountRuntime::Impl::find_tagged_reply(
-    const mattermost::Post& post, std::string channel_id) {
+    const mattermost::Post& post, std::string channel_id, std::optional<std::size_t> part) {
   mattermost::PostsQuery query;
   query.since = post.create_at > 0 ? post.create_at - 1 : 0;
   auto list = co_await api_.get_channel_posts(std::move(channel_id), query);
   if (!list) co_return std::unexpected(list.error());
   for (const auto& candidate : list->posts) {
     if (candidate.delete_at != 0) continue;
+    if (part) {
+      const auto* index = candidate.props.if_contains(kReplyPartProp);
+      if (index == nullptr || !index->is_int64() || index->get_int64() != static_cast<std::int64_t>(*part)) continue;
+    }
     const auto* tag = candidate.props.if_contains(kReplyToProp);
     if (tag != nullptr && tag->is_string() && tag->get_string() == post.id) co_return candidate.id;
     const auto* merged = candidate.props.if_contains(kMergedProp);

@@ -63,7 +63,9 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
       std::string text;
       ++result.calls;
       std::string reasoning;
+      if (request.on_call_start) request.on_call_start();
       const auto on_delta = [&](const agent::Delta& delta) {
+        if (request.on_delta) request.on_delta(delta);
         if (const auto* piece = std::get_if<agent::TextDelta>(&delta)) text += piece->text;
         if (const auto* thought = std::get_if<agent::ReasoningDelta>(&delta)) reasoning += thought->text;
       };
@@ -101,15 +103,23 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
             model_request.messages.push_back(answer);
             result.tool_messages.push_back(std::move(answer));
           }
-          if (!text.empty()) earlier_text += (earlier_text.empty() ? "" : "\n\n") + text;
+          if (!text.empty()) {
+            if (request.on_message_end) {
+              request.on_message_end(text);
+              result.delivered_early = true;
+            } else {
+              earlier_text += (earlier_text.empty() ? "" : "\n\n") + text;
+            }
+          }
           if (result.tool_rounds >= request.max_tool_rounds) model_request.tools.clear();
           call = 1;  // a new question, not a retry
           continue;
         }
         if (text.empty() && !earlier_text.empty()) text = earlier_text;
-        const bool by_tool = request.answered_by_tool && *request.answered_by_tool;
-        if (!text.empty() || by_tool || final->reason == agent::FinishReason::length) {
-          result.ok = !text.empty() || by_tool;
+        // A `send` to the conversation, or text delivered before a tool round, answered already.
+        const bool answered = (request.answered_by_tool && *request.answered_by_tool) || result.delivered_early;
+        if (!text.empty() || answered || final->reason == agent::FinishReason::length) {
+          result.ok = !text.empty() || answered;
           result.text = result.ok ? std::move(text)
                                   : agent::visible_model_error("the model's answer was cut off before any text",
                                                         candidate.provider->api, candidate.ref);

@@ -33,6 +33,7 @@ struct ModelTurnResult {
   std::optional<agent::Usage> usage;
   int calls = 0;           // model calls made (retries, tool rounds and fallbacks included)
   int tool_rounds = 0;
+  bool delivered_early = false;  // on_message_end was given text
   std::string reasoning;   // what the model streamed as reasoning (shown only with /reasoning on)
   // The tool rounds of the turn, in order: each assistant message that called tools, then the
   // tool results. For the transcript.
@@ -55,6 +56,14 @@ struct ModelTurnRequest {
   // Set by run_tool when a tool delivered the answer itself (a `send` to the conversation): an
   // empty final answer is then not an error.
   std::shared_ptr<bool> answered_by_tool;
+  // The reply stream's feed (both optional). `on_delta` sees every delta of every call as it
+  // arrives; `on_call_start` is told before each call, so text a failed call streamed can be
+  // replaced by the next call's. `on_message_end` gets the text an assistant message wrote before
+  // it called tools: that text is a final reply of its own, and the turn's result text is then only
+  // what the last message wrote.
+  std::function<void(const agent::Delta&)> on_delta;
+  std::function<void()> on_call_start;
+  std::function<void(std::string)> on_message_end;
 };
 
 boost::asio::awaitable<ModelTurnResult> run_model_turn(boost::asio::io_context& io, net::HttpClient& http,

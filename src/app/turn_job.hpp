@@ -32,12 +32,10 @@ struct TurnJob {
   bool command_authorized = false;
   std::string sender_name;
   gateway::ChannelFacts channel;      // name, display name and team, for the envelope
-  // The answer, computed once: a retry of a failed post sends it again without asking the model
-  // again. Its posts (an answer longer than a post is cut), how many were delivered, and what the
-  // session's transcript records once they are (with the transcript generation it was read at).
-  std::optional<std::vector<std::string>> answer;
-  std::size_t answer_posts_done = 0;
+  // What the session's transcript records once the answer is delivered (with the transcript
+  // generation it was read at).
   std::string first_reply_id;  // the answer's first post, once delivered
+  std::size_t final_text_chars = 0;  // the last final's length, for the no-visible-reply log line
   std::vector<store::TranscriptEntry> transcript;
   std::int64_t transcript_generation = 0;
 };

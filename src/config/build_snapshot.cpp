@@ -307,6 +307,11 @@ class SnapshotBuilder {
       limits.turn_timeout_seconds = get_int(agent, "turnTimeoutSeconds").value_or(limits.turn_timeout_seconds);
       limits.max_tool_rounds = get_int(agent, "maxToolRounds").value_or(limits.max_tool_rounds);
     }
+    for (const auto& dir : get_string_list(object_at(mmclaw, "media"), "allowedDirs")) {
+      fs::path normal = fs::path(dir).lexically_normal();
+      if (!normal.has_filename() && normal != normal.root_path()) normal = normal.parent_path();
+      if (normal.is_absolute()) snap.mmclaw.media_allowed_dirs.push_back(std::move(normal));
+    }
     const auto* monitor = object_at(mmclaw, "monitor");
     auto& timers = snap.mmclaw.monitor;
     timers.connect_timeout_ms = get_int(monitor, "connectTimeoutMs").value_or(timers.connect_timeout_ms);

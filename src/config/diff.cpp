@@ -35,6 +35,7 @@ ReloadPlan plan_reload(const Snapshot& running, const Snapshot& next) {
   if (running.agent != next.agent) plan.live.emplace_back("agents");
   if (running.mmclaw.log_level != next.mmclaw.log_level) plan.live.emplace_back("mmclaw.log.level");
   if (running.mmclaw.log_format != next.mmclaw.log_format) plan.live.emplace_back("mmclaw.log.format");
+  if (running.mmclaw.media_allowed_dirs != next.mmclaw.media_allowed_dirs) plan.live.emplace_back("mmclaw.media.allowedDirs");
   if (running.default_account != next.default_account) plan.live.emplace_back("channels.mattermost.defaultAccount");
 
   if (running.mmclaw.store_path != next.mmclaw.store_path)

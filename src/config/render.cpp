@@ -258,6 +258,8 @@ json::object render_snapshot(const Snapshot& snap) {
   static constexpr std::string_view kAckScope[] = {"group-mentions", "group-all", "direct", "all"};
   static constexpr std::string_view kQueueMode[] = {"followup", "collect", "interrupt", "steer"};
   static constexpr std::string_view kLevel[] = {"trace", "debug", "info", "warn", "error", "off"};
+  json::array media_dirs;
+  for (const auto& dir : snap.mmclaw.media_allowed_dirs) media_dirs.emplace_back(dir.string());
   return json::object{
       {"configPath", snap.source_path.string()},
       {"defaultAccount", snap.default_account},
@@ -308,7 +310,8 @@ json::object render_snapshot(const Snapshot& snap) {
             json::object{{"firstTokenTimeoutSeconds", snap.mmclaw.agent.first_token_timeout_seconds},
                          {"stallTimeoutSeconds", snap.mmclaw.agent.stall_timeout_seconds},
                          {"turnTimeoutSeconds", snap.mmclaw.agent.turn_timeout_seconds},
-                         {"maxToolRounds", snap.mmclaw.agent.max_tool_rounds}}}}},
+                         {"maxToolRounds", snap.mmclaw.agent.max_tool_rounds}}},
+           {"media", json::object{{"allowedDirs", media_dirs}}}}},
   };
 }
 

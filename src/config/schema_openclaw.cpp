@@ -62,6 +62,11 @@ std::optional<std::string> check_callback_path(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_absolute_path(std::string_view s) {
+  if (!s.starts_with('/')) return fmt::format("must be an absolute path (got \"{}\")", s);
+  return std::nullopt;
+}
+
 NodePtr url() {
   return string(false, check_http_url);
 }
@@ -549,6 +554,10 @@ NodePtr make_mmclaw_node() {
            {"maxToolRounds", integer(0, 64), "tool rounds per turn before the model must answer (8)"},
        }),
        "the agent runtime's limits"},
+      {"media",
+       object({{"allowedDirs", array(string(true, check_absolute_path)),
+                "directories the message tool may send local files from (none by default)"}}),
+       "outbound files"},
   });
 }
 

@@ -239,6 +239,9 @@ struct MmclawSettings {
   int catch_up_max_age_minutes = 60;
   MonitorTimers monitor;
   AgentLimits agent;
+  // mmclaw.media.allowedDirs: the directories the message tool may send local files from (absolute,
+  // normalised); empty = no local file may be sent.
+  std::vector<std::filesystem::path> media_allowed_dirs;
   bool operator==(const MmclawSettings&) const = default;
 };
 

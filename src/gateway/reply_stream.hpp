@@ -11,7 +11,9 @@
 //            reasoning streams; tool lines when `preview.toolProgress`), finalised in place.
 //   block    like partial, but each switch of activity (text, tool, reasoning, a new assistant
 //            message) seals the current post: its text is finalised and the next update opens a
-//            new post. A final reply then sends only what was not yet published.
+//            new post. A final reply then sends only what was not yet published. A sealed block is
+//            always edited once more with final=true (so the shell tags it as part of the answer);
+//            a block that showed only `Thinking…` is not sealed: the next block takes its post over.
 //   progress one status post: the label and up to `progress.maxLines` compact lines (reasoning
 //            snippets, tool lines when `progress.toolProgress`), never answer text.
 //   off      no preview: finals are posted as new posts.
@@ -56,6 +58,9 @@ using StreamClock = std::chrono::milliseconds;  // a monotonic time, passed in
 struct ReplyStreamOptions {
   config::StreamingMode mode = config::StreamingMode::partial;
   std::chrono::milliseconds throttle{1200};  // clamped to at least 250 ms
+  // The turn's first draft waits this long after the first delta: an answer complete by then is
+  // posted once, without a draft and its edit.
+  std::chrono::milliseconds first_preview_delay{0};
   std::size_t preview_max_chars = 4000;      // characters (UTF-8 code points), never bytes
   bool preview_tool_progress = true;         // partial and block: tool lines in the preview
   std::optional<std::string> progress_label = "Working";  // resolved by the caller; nullopt: no label
@@ -63,7 +68,8 @@ struct ReplyStreamOptions {
   std::size_t progress_max_line_chars = 120;
   bool progress_tool_progress = false;
   // Prepended (with no separator added) to the first post of the reply: the first preview text,
-  // or the first final chunk when there was no preview.
+  // or the first final chunk when there was no preview. It stays on that post when a final is
+  // written into it, and moves to the final's first chunk when the final replaces (deletes) it.
   std::string response_prefix;
   // Cuts a final (or a sealed block) into post-sized chunks (mattermost::chunk_text with the
   // account's limit and mode). Must return at least one chunk for a non-blank text.
@@ -116,9 +122,13 @@ struct StreamOutcome {
   std::optional<std::string> preview_error; // why the preview stopped, once
 };
 
+// Not thread-safe: one turn's stream is driven from the event loop. Movable, not copyable.
 class ReplyStream {
  public:
   explicit ReplyStream(ReplyStreamOptions options);
+  ~ReplyStream();
+  ReplyStream(ReplyStream&&) noexcept;
+  ReplyStream& operator=(ReplyStream&&) noexcept;
 
   // Text, reasoning and tool activity of the model. Final and Error deltas are ignored (the
   // shell turns the turn's outcome into deliver() calls).
@@ -126,8 +136,14 @@ class ReplyStream {
   // An assistant message ended and another follows (a tool round): in block mode, seals.
   void end_message(StreamClock now);
   // A final reply of the turn (there may be several: each assistant message, then an error).
+  // A blank text is nothing to send (no action, not counted); the shell logs the empty outcome.
   void deliver(FinalReply reply, StreamClock now);
-  // The turn ended: the last pending preview update is flushed; no input follows.
+  // The model is asked again after a call failed: the text the failed call streamed into the
+  // current message is dropped (the next call's text replaces it).
+  void restart_message(StreamClock now);
+  // The turn ended; no input follows. A draft no final took over (it shows only progress: the
+  // answer came through a `send`, or nothing visible came) is deleted; block mode keeps its tool
+  // posts.
   void close(StreamClock now);
 
   // The next action to run now, or nullopt: nothing to do until wake_at() or new input, or an
@@ -143,10 +159,8 @@ class ReplyStream {
   const StreamOutcome& outcome() const noexcept;
 
  private:
-  struct State;
-  ReplyStreamOptions options_;
-  // The implementation's state lives in the .cpp (helpers declared there); kept by value here.
-  std::shared_ptr<State> state_;
+  struct State;  // the options and the whole machine (reply_stream.cpp)
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace mmclaw::gateway

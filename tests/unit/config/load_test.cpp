@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include "../../support/env.hpp"
@@ -492,4 +493,36 @@ TEST(Load, ProvidersNeedWhatTheirApiNeeds) {
   EXPECT_EQ(groups.at("*").system_prompt, "Be brief.");
   EXPECT_EQ(groups.at("abc").system_prompt, "Ops channel.");
   EXPECT_EQ(groups.at("abc").require_mention, false);
+}
+
+// --- Outbound files: mmclaw.media.allowedDirs ---------------------------------------------------
+
+TEST(Load, MediaAllowedDirsAreAbsoluteAndNoneByDefault) {
+  auto loaded = load(kMinimal);
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_TRUE(loaded.snapshot->mmclaw.media_allowed_dirs.empty()) << "no local file is sent unless allowed";
+
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {media: {allowedDirs: ["/srv/mmclaw/outbox/", "/home/bot/./reports/../charts"]}}})");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(issues(loaded));
+  EXPECT_EQ(loaded.snapshot->mmclaw.media_allowed_dirs,
+            (std::vector<std::filesystem::path>{"/srv/mmclaw/outbox", "/home/bot/charts"}));
+
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {media: {allowedDirs: ["/srv/ok", "files", "~/outbox", ""]}}})");
+  EXPECT_EQ(issues(loaded),
+            (V{"2:49 mmclaw.media.allowedDirs[1]: must be an absolute path (got \"files\")",
+               "2:58 mmclaw.media.allowedDirs[2]: must be an absolute path (got \"~/outbox\")",
+               "2:70 mmclaw.media.allowedDirs[3]: must not be empty"}));
+
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {media: {allowedDirs: "/srv/outbox", allowDirs: []}}})");
+  EXPECT_EQ(issues(loaded),
+            (V{"2:24 mmclaw.media.allowedDirs: must be an array (got the string \"/srv/outbox\")",
+               "2:52 mmclaw.media.allowDirs: unknown key `allowDirs` (did you mean `allowedDirs`?)"}));
+
+  loaded = load(R"({channels: {mattermost: {baseUrl: "https://a.example", botToken: "tok123456"}},
+      mmclaw: {media: {allowedDirs: [42]}}})");
+  EXPECT_EQ(issues(loaded),
+            (V{"2:38 mmclaw.media.allowedDirs[0]: must be a non-empty string (got the number 42)"}));
 }
