@@ -25,10 +25,14 @@
 //     transcripts. Rounds: one post per session, all S posted at once, wait for the S answers,
 //     next round. After the last round: the gateway's VmRSS and VmHWM from /proc.
 //
+// (3) One long streamed answer (llmsim: `tokens` words, `delay_ms` apart) on a fresh gateway with
+//     the default `streaming.mode` partial: the preview's edits per second (mmsim's history of the
+//     post) and the gateway's CPU per streamed token (schedstat from the post to the final edit).
+//
 // Figures go to docs/PERFORMANCE.md; nothing here asserts beyond "every post answered once".
 //
 //   bench_agent [--round-trips N] [--warmup N] [--sessions S] [--turns-per-session T]
-//               [--timeout-seconds S]
+//               [--timeout-seconds S] [--stream-tokens N] [--stream-delay-ms D]
 
 #include <unistd.h>
 
@@ -61,6 +65,8 @@ struct Settings {
   int sessions = 100;
   int turns_per_session = 10;
   int timeout_seconds = 60;  // per wait (one answer, one round)
+  int stream_tokens = 2000;  // (3): the streamed answer's tokens
+  int stream_delay_ms = 5;   // (3): llmsim's pause between them
 };
 
 double mean(const std::vector<double>& values) {
@@ -366,6 +372,53 @@ SessionFigures measure_sessions(const Mmsim& sim, const LlmsimProcess& llm, cons
   return out;
 }
 
+struct StreamFigures {
+  std::size_t tokens = 0;
+  std::size_t posts = 0;        // the bot's posts of the answer (one, edited in place)
+  std::size_t edits = 0;        // patches of the preview, the final one included
+  double stream_ms = 0;         // the post's create_at → the last edit
+  double cpu_us_per_token = -1; // the gateway's CPU over the whole answer, per token
+};
+
+StreamFigures measure_streaming(const Mmsim& sim, const LlmsimProcess& llm, const Settings& settings) {
+  StreamFigures out;
+  Gateway gateway(sim, agent_options(llm));
+  gateway.start_and_wait_ready(std::chrono::seconds(20));
+  gateway.wait_log("catch-up (startup)", std::chrono::seconds(20));
+  const auto group = sim.create_group();  // a channel of its own: the DMs of (1) are not counted
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double cpu_before = cpu_ns(gateway.pid());
+  const auto post = sim.post_as(
+      "alice", group,
+      fmt::format(R"(@mmclaw stream @llmsim {{"tokens": {}, "delay_ms": {}}})", settings.stream_tokens,
+                  settings.stream_delay_ms));
+  const auto deadline = Clock::now() + std::chrono::seconds(settings.timeout_seconds);
+  std::vector<json::object> answers;
+  while (Clock::now() < deadline) {
+    answers = answers_to(sim, group, field(post, "id"));
+    if (!answers.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (answers.empty()) throw std::runtime_error("the streamed answer did not arrive");
+  const double cpu_after = cpu_ns(gateway.pid());
+  out.tokens = static_cast<std::size_t>(settings.stream_tokens);
+  std::int64_t last = 0;
+  for (const auto& p : sim.posts(group)) {
+    const auto& o = p.as_object();
+    if (field(o, "user_id") != kBotId) continue;
+    ++out.posts;
+    for (const auto& h : o.at("history").as_array())
+      if (field(h.as_object(), "cause") == "patch") {
+        ++out.edits;
+        last = std::max(last, int_field(h.as_object(), "at"));
+      }
+  }
+  out.stream_ms = static_cast<double>(last - int_field(post, "create_at"));
+  if (cpu_before >= 0 && cpu_after >= 0)
+    out.cpu_us_per_token = (cpu_after - cpu_before) / 1e3 / static_cast<double>(out.tokens);
+  return out;
+}
+
 void print_interval(std::string_view what, const std::vector<double>& values, std::string_view unit = "ms") {
   std::cout << fmt::format("| {} | {:.0f} / {:.0f} / {:.2f} / {:.0f} {} |\n", what, percentile(values, 0.5),
                            percentile(values, 0.99), mean(values), percentile(values, 1.0), unit);
@@ -384,6 +437,10 @@ int run(const Settings& settings) {
                            settings.sessions * settings.turns_per_session, settings.sessions)
             << std::flush;
   const auto s = measure_sessions(sim, llm, settings);
+  std::cout << fmt::format("(3) one answer of {} tokens streamed {} ms apart ...\n", settings.stream_tokens,
+                           settings.stream_delay_ms)
+            << std::flush;
+  const auto st = measure_streaming(sim, llm, settings);
 
   std::vector<double> inbound;
   std::vector<double> outbound;
@@ -459,6 +516,16 @@ int run(const Settings& settings) {
       "| posts without an answer / answered twice / answered outside their thread | {} / {} / "
       "{} |\n",
       s.unanswered, s.answered_twice, s.wrong_thread);
+  std::cout << fmt::format("\nOne streamed answer ({} tokens, {} ms apart; streaming.mode partial):\n\n",
+                           st.tokens, settings.stream_delay_ms);
+  std::cout << "| Measure | Value |\n|---|---|\n";
+  std::cout << fmt::format("| the answer's posts / edits of the preview | {} / {} |\n", st.posts, st.edits);
+  std::cout << fmt::format("| post → last edit | {:.0f} ms |\n", st.stream_ms);
+  std::cout << fmt::format("| edits per second | {:.2f} |\n",
+                           st.stream_ms > 0 ? static_cast<double>(st.edits) * 1000.0 / st.stream_ms : 0.0);
+  if (st.cpu_us_per_token >= 0)
+    std::cout << fmt::format("| gateway CPU per streamed token (schedstat, post → answer seen) | {:.2f} µs |\n",
+                             st.cpu_us_per_token);
   std::cout << fmt::format(
       "\nmachine: {} CPUs online; mmsim, llmsim and the bench share them with the gateway. Process "
       "timestamps have 1 ms resolution.\n",
@@ -475,10 +542,13 @@ int main(int argc, char** argv) {
                                      {"--warmup", &settings.warmup},
                                      {"--sessions", &settings.sessions},
                                      {"--turns-per-session", &settings.turns_per_session},
-                                     {"--timeout-seconds", &settings.timeout_seconds}},
+                                     {"--timeout-seconds", &settings.timeout_seconds},
+                                     {"--stream-tokens", &settings.stream_tokens},
+                                     {"--stream-delay-ms", &settings.stream_delay_ms}},
                                     {}, "bench_agent",
                                     "bench_agent [--round-trips N] [--warmup N] [--sessions S] "
-                                    "[--turns-per-session T] [--timeout-seconds S]"))
+                                    "[--turns-per-session T] [--timeout-seconds S] [--stream-tokens N] "
+                                    "[--stream-delay-ms D]"))
     return 2;
   try {
     return run(settings);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "agent/transcript.hpp"
 #include "util/strings.hpp"
 
@@ -36,6 +38,11 @@ std::string conversation_context(const gateway::TurnContext& context) {
   return where;
 }
 
+std::size_t max_prompt_images(int budget_tokens) noexcept {
+  const int share = std::max(budget_tokens, 0) / 2 / kImageTokens;
+  return static_cast<std::size_t>(std::max(share, 1));
+}
+
 Prompt build_prompt(const PromptInput& input) {
   std::vector<std::string> parts;
   for (const auto& part : {input.agent_prompt, input.channel_prompt})
@@ -58,12 +65,22 @@ Prompt build_prompt(const PromptInput& input) {
   system_message.text = system;
   const int system_tokens = system.empty() ? 0 : approx_tokens(system_message);
 
+  const int budget = context_budget(input.context_window, input.max_tokens, system_tokens);
   std::vector<ChatMessage> history = input.transcript;
   ChatMessage current;
   current.role = Role::user;
   current.text = input.message;
+  if (!input.images.empty()) {
+    const std::size_t keep = std::min(input.images.size(), max_prompt_images(budget));
+    current.images.assign(input.images.begin(), input.images.begin() + static_cast<std::ptrdiff_t>(keep));
+    out.images_dropped = input.images.size() - keep;
+    if (out.images_dropped > 0)
+      current.text += fmt::format("{}[{} of the {} attached images {} left out to fit the model's context window.]",
+                                  current.text.empty() ? "" : "\n\n", out.images_dropped, input.images.size(),
+                                  out.images_dropped == 1 ? "was" : "were");
+  }
   history.push_back(std::move(current));
-  auto trimmed = trim_to_budget(std::move(history), context_budget(input.context_window, input.max_tokens, system_tokens));
+  auto trimmed = trim_to_budget(std::move(history), budget);
   out.transcript_dropped = trimmed.dropped;
   out.over_budget = trimmed.over_budget;
 

@@ -30,6 +30,9 @@ struct PromptInput {
   std::vector<std::string> system_events;       // reactions and the like since the last turn
   std::vector<ChatMessage> transcript;          // the session so far, oldest first
   std::string message;                          // the turn's body (TurnContext::body)
+  // Images of the turn's post, for a model that takes images: attached to the final user message.
+  // At most max_prompt_images() of them are sent; the rest are left out with a line saying so.
+  std::vector<ImagePart> images;
   std::optional<int> context_window;            // the model's contextWindow
   std::optional<int> max_tokens;                // the model's maxTokens
   std::optional<ThinkLevel> think;              // only for models that reason
@@ -39,10 +42,18 @@ struct Prompt {
   ModelRequest request;
   std::size_t transcript_dropped = 0;  // oldest transcript messages left out to fit the budget
   bool over_budget = false;            // even the newest message alone does not fit
+  std::size_t images_dropped = 0;      // images of the turn left out to fit the budget
 };
 
+// How many images one request carries for a history budget of `budget_tokens` (context_budget):
+// they may take at most half of it at kImageTokens each, so the message's text and some history
+// keep room; at least one, so a model with a small configured window still sees an image.
+std::size_t max_prompt_images(int budget_tokens) noexcept;
+
 // The system prompt is one message: the agent's prompt, the channel's, then the conversation
-// context and the system events, separated by blank lines.
+// context and the system events, separated by blank lines. The images go with the final user
+// message (the turn's); the transcript trimming counts them (kImageTokens each) and never drops
+// them, since that message always stays.
 Prompt build_prompt(const PromptInput& input);
 
 }  // namespace mmclaw::agent

@@ -228,6 +228,20 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   std::vector<std::string> event_texts;
   for (const auto& event : events) event_texts.push_back(event.text);
   const auto think = settings ? think_level(settings->think) : std::nullopt;
+  // Typing while the files are fetched and the model answers (§4.11).
+  auto busy = std::make_shared<bool>(true);
+  spawn(keep_typing(route.channel_id, route.root_id, busy), "typing");
+  // §4.7: the post's files, fetched once for every model the turn may try; the model sees them as
+  // text (with images as image input when it takes images).
+  gateway::InboundMedia media;
+  if (job.has_files || (job.post && !job.post->file_ids.empty())) media = co_await fetch_inbound_media(job);
+  const auto with_media = [&](bool takes_images) {
+    std::string message = context.body;
+    if (media.files.empty()) return message;
+    const auto text = gateway::media_text_for_model(media, takes_images);
+    if (!text.empty()) message += (message.empty() ? "" : "\n\n") + text;
+    return message;
+  };
 
   ModelTurnRequest request;
   request.candidates = candidates;
@@ -242,7 +256,10 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     in.conversation = agent::conversation_context(context);
     in.system_events = event_texts;
     in.transcript = history;
-    in.message = context.body;
+    const bool takes_images =
+        choice.model && std::ranges::find(choice.model->input, "image") != choice.model->input.end();
+    in.message = with_media(takes_images);
+    if (takes_images && !media.files.empty()) in.images = gateway::media_images(media);
     if (choice.model) {
       in.context_window = choice.model->context_window;
       in.max_tokens = choice.model->max_tokens;
@@ -271,8 +288,6 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
     stream.end_message(monotonic_now());
     deliver_final(stream, signal, std::move(text), false);
   };
-  auto busy = std::make_shared<bool>(true);
-  spawn(keep_typing(route.channel_id, route.root_id, busy), "typing");
   const auto started = std::chrono::steady_clock::now();
   auto result = co_await run_model_turn(io_, model_http_, std::move(request));
   *busy = false;
@@ -301,7 +316,7 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   }
   agent::ChatMessage user;
   user.role = agent::Role::user;
-  user.text = context.body;
+  user.text = with_media(false);  // the transcript keeps the files' text and names, not images
   agent::ChatMessage assistant;
   assistant.role = agent::Role::assistant;
   assistant.text = result.text;

@@ -13,8 +13,8 @@
 #include "agent/message_tool.hpp"
 #include "app/account_runtime_impl.hpp"
 #include "app/media_files.hpp"
-#include "gateway/post_split.hpp"
 #include "mattermost/buttons.hpp"
+#include "mattermost/chunk_text.hpp"
 #include "net/ssrf_guard.hpp"
 #include "util/strings.hpp"
 
@@ -248,8 +248,12 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
                                                live_->gateway.custom_bind_host, live_->gateway.port),
           mattermost::interaction_secret(account_.bot_token.value));
     std::string first_id;
-    const auto texts =
-        gateway::split_for_posts(text, static_cast<std::size_t>(std::max(1, account_.text_chunk_limit)));
+    // Cut as answers are (§5.3); a file without a caption still needs its post.
+    mattermost::ChunkOptions chunking;
+    chunking.limit = static_cast<std::size_t>(std::max(1, account_.text_chunk_limit));
+    chunking.mode = account_.streaming.chunk_mode;
+    auto texts = mattermost::chunk_text(mattermost::render_tables(text, account_.markdown_tables), chunking);
+    if (texts.empty()) texts.emplace_back();
     for (std::size_t i = 0; i < texts.size(); ++i) {
       mattermost::CreatePost post;
       post.channel_id = channel;

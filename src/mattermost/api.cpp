@@ -130,6 +130,8 @@ struct Api::Impl {
     std::string body;
     std::string content_type;
     std::size_t max_response_bytes = kMaxJsonResponseBytes;
+    net::HttpClientTimeoutOverrides timeouts;  // total unset: ApiOptions::request_timeout
+    bool read_in_pieces = false;  // 2xx body read piece by piece, timeouts.response_body between pieces
   };
 
   using Response = net::HttpClientResponse;
@@ -187,8 +189,17 @@ struct Api::Impl {
     request.headers.emplace_back("Authorization", "Bearer " + options_.token);
     if (!call.content_type.empty()) request.headers.emplace_back("Content-Type", call.content_type);
     request.body = std::move(call.body);
-    request.timeouts.total = options_.request_timeout;
+    request.timeouts = call.timeouts;
+    if (!request.timeouts.total) request.timeouts.total = options_.request_timeout;
     request.max_response_bytes = call.max_response_bytes;
+    // Pieces of a 2xx body are collected here (a non-2xx body is collected by the client as usual).
+    auto pieces = std::make_shared<std::string>();
+    if (call.read_in_pieces) {
+      request.on_body_chunk = [pieces](std::string_view piece) -> Result<void> {
+        pieces->append(piece);
+        return {};
+      };
+    }
 
     auto executor = co_await asio::this_coro::executor;
     for (int attempt = 0;; ++attempt) {
@@ -233,6 +244,7 @@ struct Api::Impl {
         co_return std::unexpected(
             failed(api_error_from_response(status, response.headers, body, secrets_, wall_ms())));
       }
+      if (call.read_in_pieces) response.body = std::move(*pieces);
       co_return std::move(response);
     }
   }
@@ -512,9 +524,16 @@ boost::asio::awaitable<ApiResult<FileInfo>> Api::upload_file(std::string channel
   co_return std::move(infos->front());
 }
 
-boost::asio::awaitable<ApiResult<std::string>> Api::download_file(std::string file_id) {
+boost::asio::awaitable<ApiResult<std::string>> Api::download_file(std::string file_id,
+                                                                  DownloadOptions options) {
   Impl::Call call = Impl::get("/files/" + file_id);
-  call.max_response_bytes = impl_->options_.max_download_bytes;
+  call.max_response_bytes = options.max_bytes.value_or(impl_->options_.max_download_bytes);
+  call.timeouts.response_header = options.header_timeout;
+  call.timeouts.total = options.total_timeout;
+  if (options.idle_timeout) {
+    call.timeouts.response_body = options.idle_timeout;
+    call.read_in_pieces = true;
+  }
   auto response = co_await impl_->send(std::move(call));
   if (!response) co_return std::unexpected(std::move(response.error()));
   co_return std::move(response->body);

@@ -88,6 +88,19 @@ struct CreatePost {
   boost::json::object props;
 };
 
+// Limits of one download (GET /files/{id}); unset fields keep the Api's defaults
+// (ApiOptions::max_download_bytes, the whole body within ApiOptions::request_timeout).
+struct DownloadOptions {
+  std::optional<std::size_t> max_bytes;  // a larger file fails (permanent) without reading the rest
+  // Until the response header has arrived (from the end of the request).
+  std::optional<std::chrono::milliseconds> header_timeout;
+  // The longest silence between two pieces of the body; when set, the body is read piece by piece
+  // and only stalls end it (a large file on a slow link is not cut by a whole-body deadline).
+  std::optional<std::chrono::milliseconds> idle_timeout;
+  // The whole download, retries after a 429 excepted (each attempt has its own).
+  std::optional<std::chrono::milliseconds> total_timeout;
+};
+
 struct PostPatch {
   std::optional<std::string> message;
   std::optional<boost::json::object> props;
@@ -152,7 +165,8 @@ class Api {
   // --- files ---
   boost::asio::awaitable<ApiResult<FileInfo>> upload_file(std::string channel_id, std::string filename,
                                                           std::string content, std::string content_type);
-  boost::asio::awaitable<ApiResult<std::string>> download_file(std::string file_id);
+  boost::asio::awaitable<ApiResult<std::string>> download_file(std::string file_id,
+                                                               DownloadOptions options = {});
   boost::asio::awaitable<ApiResult<FileInfo>> get_file_info(std::string file_id);
 
   // --- reactions ---
