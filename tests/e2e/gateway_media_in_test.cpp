@@ -9,8 +9,7 @@
 #include <chrono>
 #include <memory>
 
-#include "gateway_fixture.hpp"
-#include "support/llmsim_process.hpp"
+#include "gateway_llm_fixture.hpp"
 
 namespace {
 
@@ -20,16 +19,8 @@ using namespace mmclaw::e2e;
 constexpr std::string_view kPixelPngBase64 =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-class GatewayMediaInE2e : public GatewayFixture {
+class GatewayMediaInE2e : public GatewayLlmFixture {
  protected:
-  void SetUp() override {
-    GatewayFixture::SetUp();
-    llm_ = std::make_unique<mmclaw::test::LlmsimProcess>();
-  }
-  void TearDown() override {
-    GatewayFixture::TearDown();
-    llm_.reset();
-  }
 
   // A provider `llmsim` whose model `alpha` takes images when `images` is true; `extra` goes into
   // channels.mattermost (e.g. mediaMaxMb).
@@ -55,6 +46,22 @@ class GatewayMediaInE2e : public GatewayFixture {
     if (int_field(reply.as_object(), "status") != 201)
       throw std::runtime_error("mmsim refused the upload: " + json::serialize(reply));
     return reply.at("body").at("file_infos").at(0).as_object();
+  }
+
+  // A hand-made `posted` event of alice's DM for `post` (flagged as having files), sent to the
+  // bot's sockets; how many sockets got it.
+  std::int64_t send_posted_frame(const json::object& post) const {
+    const json::object data{{"channel_type", "D"},     {"channel_display_name", "@alice"},
+                            {"sender_name", "@alice"}, {"team_id", ""},
+                            {"otherFile", "true"},     {"post", json::serialize(post)}};
+    const json::object frame{
+        {"event", "posted"},
+        {"data", data},
+        {"broadcast", json::object{{"channel_id", kAliceDm}, {"team_id", ""}, {"user_id", ""}}}};
+    const auto sent = sim_->control(
+        "/_control/frames",
+        json::object{{"user", "mmclaw"}, {"frames", json::array{json::string(json::serialize(frame))}}});
+    return int_field(sent.as_object(), "sent");
   }
 
   // A DM from alice with these files.
@@ -119,7 +126,6 @@ class GatewayMediaInE2e : public GatewayFixture {
     return out;
   }
 
-  std::unique_ptr<mmclaw::test::LlmsimProcess> llm_;
 };
 
 TEST_F(GatewayMediaInE2e, AMarkdownFileReachesTheModelAsText) {
@@ -199,17 +205,7 @@ TEST_F(GatewayMediaInE2e, APostedEventWithoutFileIdsMakesTheGatewayFetchThePost)
   json::object bare = post;
   bare.erase("file_ids");
   bare.erase("metadata");
-  const json::object data{{"channel_type", "D"},     {"channel_display_name", "@alice"},
-                          {"sender_name", "@alice"}, {"team_id", ""},
-                          {"otherFile", "true"},     {"post", json::serialize(bare)}};
-  const json::object frame{
-      {"event", "posted"},
-      {"data", data},
-      {"broadcast", json::object{{"channel_id", kAliceDm}, {"team_id", ""}, {"user_id", ""}}}};
-  const auto sent = sim_->control(
-      "/_control/frames",
-      json::object{{"user", "mmclaw"}, {"frames", json::array{json::string(json::serialize(frame))}}});
-  ASSERT_GE(int_field(sent.as_object(), "sent"), 1);
+  ASSERT_GE(send_posted_frame(bare), 1);
   answer_to(field(post, "id"));
   const std::string text = text_of(last_user_message());
   EXPECT_NE(text.find("the secret word is pelican"), std::string::npos) << text;
@@ -235,17 +231,7 @@ TEST_F(GatewayMediaInE2e, UnsafeFileIdsAreNeverRequested) {
       {"type", ""},
       {"props", json::object{}},
       {"file_ids", json::array{"../users/me", "%2e%2e%2fconfig"}}};
-  const json::object data{{"channel_type", "D"},     {"channel_display_name", "@alice"},
-                          {"sender_name", "@alice"}, {"team_id", ""},
-                          {"otherFile", "true"},     {"post", json::serialize(post)}};
-  const json::object frame{
-      {"event", "posted"},
-      {"data", data},
-      {"broadcast", json::object{{"channel_id", kAliceDm}, {"team_id", ""}, {"user_id", ""}}}};
-  const auto sent = sim_->control(
-      "/_control/frames",
-      json::object{{"user", "mmclaw"}, {"frames", json::array{json::string(json::serialize(frame))}}});
-  ASSERT_GE(int_field(sent.as_object(), "sent"), 1);
+  ASSERT_GE(send_posted_frame(post), 1);
   answer_to(id);
   const std::string text = text_of(last_user_message());
   EXPECT_NE(text.find("look at these"), std::string::npos) << text;

@@ -10,8 +10,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "gateway_fixture.hpp"
-#include "support/llmsim_process.hpp"
+#include "gateway_llm_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -19,17 +18,12 @@ namespace {
 using namespace mmclaw::e2e;
 namespace fs = std::filesystem;
 
-class GatewayMediaOutE2e : public GatewayFixture {
+class GatewayMediaOutE2e : public GatewayLlmFixture {
  protected:
   void SetUp() override {
-    GatewayFixture::SetUp();
-    llm_ = std::make_unique<mmclaw::test::LlmsimProcess>();
+    GatewayLlmFixture::SetUp();
     fs::create_directories(allowed());
     fs::create_directories(files_.path() / "outside");
-  }
-  void TearDown() override {
-    GatewayFixture::TearDown();
-    llm_.reset();
   }
 
   fs::path allowed() const { return files_.path() / "allowed"; }
@@ -112,7 +106,6 @@ class GatewayMediaOutE2e : public GatewayFixture {
   }
 
   mmclaw::test::TempDir files_;
-  std::unique_ptr<mmclaw::test::LlmsimProcess> llm_;
 };
 
 TEST_F(GatewayMediaOutE2e, AFileFromAnAllowedDirectoryIsUploadedAndAttachedToExactlyOnePost) {
