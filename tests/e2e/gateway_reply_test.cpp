@@ -203,6 +203,17 @@ TEST_F(GatewayReplyE2e, StreamingOffPostsTheAnswerOnceWithoutEdits) {
   EXPECT_EQ(field(posts[0], "message"), "a quiet answer with several words");
 }
 
+TEST_F(GatewayReplyE2e, AReasoningFinalIsNotPostedAndThePostIsAnsweredOnce) {
+  start(options());
+  const auto post = dm(R"(@llmsim {"reply": "Reasoning: the user wants nothing visible."})");
+  gateway_->wait_log("mattermost no-visible-reply: no-visible-reply-after-final-delivery to=user:" +
+                     std::string(kAliceId));
+  EXPECT_NE(gateway_->log().find("outcome=reasoning_skipped"), std::string::npos);
+  std::this_thread::sleep_for(700ms);
+  EXPECT_TRUE(live(bot_posts(kAliceDm)).empty()) << describe(bot_posts(kAliceDm));
+  EXPECT_EQ(llm_->model_requests().size(), 1u) << "answered once, not retried";
+}
+
 TEST_F(GatewayReplyE2e, EditsRefusedWith429AreCoalescedAndTheFinalTextWins) {
   start(options());
   sim_->fault(json::object{{"action", "fail"},
