@@ -278,7 +278,7 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   // streamed; text written before a tool round is a final reply of its own.
   request.on_delta = [&](const agent::Delta& delta) {
     stream.on_delta(delta, monotonic_now());
-    signal.notify();
+    signal.notify_delta();
   };
   request.on_call_start = [&] {
     stream.restart_message(monotonic_now());

@@ -131,8 +131,10 @@ asio::awaitable<void> AccountRuntime::Impl::pump_stream(TurnJob& job, gateway::R
       }
       const auto wake = stream.wake_at();
       signal.timer.expires_at(wake ? asio::steady_timer::time_point(*wake) : asio::steady_timer::time_point::max());
+      signal.open_ended = !wake;
       boost::system::error_code ec;
       co_await signal.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      signal.open_ended = false;
       if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) break;
       signal.pending = false;
       continue;

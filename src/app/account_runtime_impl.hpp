@@ -225,8 +225,14 @@ struct AccountRuntime::Impl {
       pending = true;
       timer.cancel();
     }
+    // A delta only needs to wake a pump that waits without a deadline: one waiting for a throttled
+    // update reads the newest text when it wakes (a wake per token would cost a preview per token).
+    void notify_delta() {
+      if (open_ended) notify();
+    }
     asio::steady_timer timer;
     bool pending = false;
+    bool open_ended = false;  // the pump waits for input, not for a time
   };
   struct ToolTurnState;
   // Answers the job: control commands directly, the echo backend, or a turn of the configured

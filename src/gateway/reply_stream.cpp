@@ -174,7 +174,10 @@ struct ReplyStream::State {
     if (closed_) return;
     switch (opt_.mode) {
       case StreamingMode::block: end_block(); break;
-      case StreamingMode::partial: content_ = Content{}; break;  // the next message replaces the text
+      case StreamingMode::partial:  // the next message replaces the text
+        content_ = Content{};
+        capped_draft_ = 0;
+        break;
       case StreamingMode::progress: end_reasoning_run(); break;
       case StreamingMode::off: break;
     }
@@ -215,7 +218,10 @@ struct ReplyStream::State {
     note_time(now);
     if (closed_) return;
     switch (opt_.mode) {
-      case StreamingMode::partial: content_.text.clear(); break;
+      case StreamingMode::partial:
+        content_.text.clear();
+        capped_draft_ = 0;
+        break;
       case StreamingMode::block:
         if (content_.activity == Activity::text) content_.text.clear();
         break;
@@ -442,7 +448,13 @@ struct ReplyStream::State {
   bool draft_carries_prefix() const { return draft_ == 0 ? prefix_owner_ == 0 : prefix_owner_ == draft_; }
 
   std::string preview_text() const {
-    std::string text(util::trim(body()));
+    const std::string whole = body();
+    std::string_view visible = util::trim(whole);
+    // Only the first preview_max_chars + 1 characters can show (4 bytes each at most): a long
+    // answer is not copied and counted whole for every token.
+    const std::size_t bound = (opt_.preview_max_chars + 1) * 4;
+    if (visible.size() > bound) visible = visible.substr(0, bound);
+    std::string text(visible);
     if (text.empty()) return text;
     if (draft_carries_prefix()) text.insert(0, opt_.response_prefix);
     return cut_to(text, opt_.preview_max_chars, kPreviewCut);
@@ -453,6 +465,10 @@ struct ReplyStream::State {
     if (opt_.mode == StreamingMode::off || preview_stopped_ || !jobs_.empty()) return std::nullopt;
     const Post* draft = find_post(draft_);
     if (draft && draft->state != PostState::live) return std::nullopt;
+    // Partial: once the draft shows the capped preview, text appended to the message cannot change it.
+    if (opt_.mode == StreamingMode::partial && draft && capped_draft_ == draft_ &&
+        content_.text.size() >= capped_text_bytes_)
+      return std::nullopt;
     auto text = preview_text();
     const std::string_view shown = draft ? std::string_view(draft->shown) : std::string_view();
     if (text.empty() || text == shown) return std::nullopt;
@@ -488,6 +504,13 @@ struct ReplyStream::State {
       p.shown = action.message;
       p.sent_at = now;
       ++outcome_.preview_updates;
+      // A preview at the cap whose text is the message's alone stays as it is while text is appended.
+      if (opt_.mode == StreamingMode::partial && char_count(first_chars(p.shown, opt_.preview_max_chars + 1)) >= opt_.preview_max_chars &&
+          p.shown.ends_with(kPreviewCut) &&
+          char_count(first_chars(util::trim(content_.text), opt_.preview_max_chars + 1)) > opt_.preview_max_chars) {
+        capped_draft_ = action.handle;
+        capped_text_bytes_ = content_.text.size();
+      }
     }
     in_flight_ = action;
     in_flight_step_ = is_step;
@@ -724,6 +747,8 @@ struct ReplyStream::State {
   bool first_final_done_ = false;
   bool closed_ = false;
   bool drafted_ = false;                        // a draft was created this turn
+  std::uint32_t capped_draft_ = 0;              // partial: the draft showing the capped preview
+  std::size_t capped_text_bytes_ = 0;           // the message's size when it was capped
   std::optional<StreamClock> first_delta_at_;  // when the first delta came
   StreamClock last_now_{};
   StreamOutcome outcome_;

@@ -1249,5 +1249,20 @@ TEST(ReplyStreamPartial, TheFirstDraftWaitsForTheFirstPreviewDelay) {
   EXPECT_TRUE(s.finished());
 }
 
+TEST(ReplyStreamPartial, ACappedPreviewIsLeftAloneWhileTextIsAppended) {
+  auto o = options(StreamingMode::partial);
+  o.preview_max_chars = 10;
+  ReplyStream s(o);
+  s.on_delta(text("0123456789abc"), t(0));
+  EXPECT_EQ(run(s, t(0)), (Actions{create(1, "0123456...")}));
+  s.on_delta(text("def"), t(100));
+  EXPECT_FALSE(s.next(t(5000)));
+  EXPECT_FALSE(s.wake_at());
+  // A call asked again starts the message over: the preview follows again.
+  s.restart_message(t(5000));
+  s.on_delta(text("short"), t(5100));
+  EXPECT_EQ(run(s, t(6300)), (Actions{patch(1, "short")}));
+}
+
 }  // namespace
 }  // namespace mmclaw::gateway
