@@ -200,6 +200,12 @@ void AccountRuntime::Impl::finish_reply(TurnJob& job, const gateway::StreamOutco
     return;
   }
   if (outcome.finals_failed > 0) {
+    if (stopping_ && !handover_) {
+      // Stopping cut the retries short: the post stays dispatched and is answered after the next start.
+      log(log::Level::warn, "post {}: the answer could not be delivered before the stop; it is given after the next start",
+          job.post_id);
+      return;
+    }
     finish_dead(job, "answer_failed", "no reply could be delivered");
     return;
   }
