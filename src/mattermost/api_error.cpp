@@ -1,7 +1,6 @@
 #include "mattermost/api_error.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <string>
@@ -140,11 +139,6 @@ std::string finish_detail(std::string detail, std::span<const std::string> secre
   return line.empty() ? std::string(kUnknownError) : line;
 }
 
-bool contains_any(std::string_view lower, std::span<const std::string_view> needles) {
-  return std::any_of(needles.begin(), needles.end(),
-                     [&](std::string_view n) { return lower.find(n) != std::string_view::npos; });
-}
-
 }  // namespace
 
 ErrorKind error_kind_for_status(int status) noexcept {
@@ -244,67 +238,13 @@ std::optional<int> status_from_error_text(std::string_view text) {
   return found;
 }
 
-bool is_transient_error_text(std::string_view text) {
-  bool retry_status = false;
-  bool other_4xx = false;
+std::vector<int> statuses_in_error_text(std::string_view text) {
+  std::vector<int> out;
   for_each_status(text, [&](int status) {
-    if (status == 429 || (status >= 500 && status <= 599))
-      retry_status = true;
-    else if (status >= 400 && status <= 499)
-      other_4xx = true;
+    out.push_back(status);
     return true;
   });
-  if (retry_status) return true;
-  if (other_4xx) return false;
-  static constexpr std::array<std::string_view, 33> kSigns = {"too many requests",
-                                                              "econnreset",
-                                                              "econnrefused",
-                                                              "etimedout",
-                                                              "esockettimedout",
-                                                              "econnaborted",
-                                                              "enotfound",
-                                                              "eai_again",
-                                                              "ehostunreach",
-                                                              "enetunreach",
-                                                              "epipe",
-                                                              "und_err_connect_timeout",
-                                                              "und_err_dns_resolve_failed",
-                                                              "und_err_connect",
-                                                              "und_err_socket",
-                                                              "und_err_headers_timeout",
-                                                              "und_err_body_timeout",
-                                                              "aborterror",
-                                                              "timeouterror",
-                                                              "connecttimeouterror",
-                                                              "headerstimeouterror",
-                                                              "bodytimeouterror",
-                                                              "network error",
-                                                              "timeout",
-                                                              "timed out",
-                                                              "abort",
-                                                              "connection refused",
-                                                              "connection reset",
-                                                              "socket hang up",
-                                                              "getaddrinfo",
-                                                              "host unreachable",
-                                                              "network unreachable",
-                                                              "broken pipe"};
-  return contains_any(util::to_lower(text), kSigns);
-}
-
-bool is_transient_for_dm_retry(const ApiError& e) {
-  int status = e.error.status;
-  if (status == 0) status = status_from_error_text(e.error.message).value_or(0);
-  if (status != 0) return status == 429 || (status >= 500 && status <= 599);
-  switch (e.error.kind) {
-    case ErrorKind::transient:
-    case ErrorKind::rate_limited: return true;
-    case ErrorKind::invalid_input:
-    case ErrorKind::auth:
-    case ErrorKind::not_found: return false;
-    case ErrorKind::permanent: break;
-  }
-  return is_transient_error_text(e.error.message);
+  return out;
 }
 
 }  // namespace mmclaw::mattermost

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mattermost/rate_pause.hpp"
 #include "util/error.hpp"
@@ -54,16 +55,9 @@ ApiError api_error_from_transport(const Error& error, std::span<const std::strin
 // in `text`. Ports such as `:443` and other numbers are never read as statuses.
 std::optional<int> status_from_error_text(std::string_view text);
 
-// The text rule of channel-behaviour §5.2 for an error known only by its text: a `Mattermost API`
-// 5xx or 429 → true; any other `Mattermost API 4xx` → false, whatever else the text says; then
-// "too many requests", network error codes (ECONNRESET, ETIMEDOUT, EAI_AGAIN, UND_ERR_*...), error
-// names (AbortError, TimeoutError...) and snippets ("timeout", "timed out", "abort", "socket hang
-// up", "getaddrinfo"...) → true; else false. ASCII case-insensitive.
-bool is_transient_error_text(std::string_view text);
-
-// Whether creating a DM channel may be retried after `e` (§5.2): with a status, only 5xx and 429;
-// without one, rate_limited and transient errors, never invalid_input/auth/not_found, and a
-// permanent error only when its text says so (is_transient_error_text).
-bool is_transient_for_dm_retry(const ApiError& e);
+// Every status an error text names as `Mattermost API <ddd>` (the digits not followed by a word
+// character), in order: a port such as `:443` is never a status. The retry rule of §5.2 that reads
+// them is mattermost/dm_retry.
+std::vector<int> statuses_in_error_text(std::string_view text);
 
 }  // namespace mmclaw::mattermost

@@ -207,66 +207,11 @@ TEST(ApiErrorTest, StatusIsReadOnlyAfterMattermostApi) {
   for (const auto& c : cases) EXPECT_EQ(status_from_error_text(c.text), c.want) << c.text;
 }
 
-TEST(ApiErrorTest, TextRuleForDmRetry) {
-  const std::string_view retry[] = {
-      "Mattermost API 500 Internal Server Error: x",
-      "Mattermost API 503 Service Unavailable: Server is busy",
-      "Mattermost API 429 Too Many Requests: limit exceeded",
-      "HTTP error: Too Many Requests",
-      "connect ECONNREFUSED 10.0.0.1:443",
-      "read ECONNRESET",
-      "getaddrinfo EAI_AGAIN mm.example.com",
-      "getaddrinfo ENOTFOUND mm.example.com",
-      "socket hang up",
-      "AbortError: This operation was aborted",
-      "TimeoutError: request timed out",
-      "UND_ERR_CONNECT_TIMEOUT",
-      "fetch failed: network error",
-      "Mattermost API 400 Bad Request: x; cause: Mattermost API 502 Bad Gateway",
-  };
-  for (const auto text : retry) EXPECT_TRUE(is_transient_error_text(text)) << text;
-  const std::string_view no_retry[] = {
-      "Mattermost API 400 Bad Request: timeout is not a valid field",
-      "Mattermost API 403 Forbidden: request aborted",
-      "Mattermost API 404 Not Found: 429 things ECONNRESET",
-      "Mattermost API 413 Payload Too Large: ETIMEDOUT",
-      "Mattermost API 408 Request Timeout: timeout",
-      "permission denied",
-      "listening on 0.0.0.0:503 failed",
-      "invalid channel id",
-      "",
-  };
-  for (const auto text : no_retry) EXPECT_FALSE(is_transient_error_text(text)) << text;
-}
-
-TEST(ApiErrorTest, DmRetryDecision) {
-  for (const int status : {500, 502, 503, 504, 429})
-    EXPECT_TRUE(is_transient_for_dm_retry(from(status, ""))) << status;
-  for (const int status : {400, 401, 403, 404, 408, 409, 413})
-    EXPECT_FALSE(is_transient_for_dm_retry(from(status, "gateway timeout, aborted, ECONNRESET"))) << status;
-
-  EXPECT_TRUE(is_transient_for_dm_retry(api_error_from_transport(Error::transient("reset"), kNoSecrets)));
-  EXPECT_TRUE(is_transient_for_dm_retry(
-      api_error_from_transport(Error::permanent("connect to mm.example.com:443 timed out"), kNoSecrets)));
-  EXPECT_FALSE(is_transient_for_dm_retry(api_error_from_transport(
-      Error::permanent("certificate verify failed (mm.example.com:443)"), kNoSecrets)));
-
-  ApiError unsafe;
-  unsafe.error = Error::invalid_input("Mattermost API path must not contain unsafe path segments");
-  EXPECT_FALSE(is_transient_for_dm_retry(unsafe));
-  ApiError auth;
-  auth.error = Error{ErrorKind::auth, 0, "timeout while authenticating"};
-  EXPECT_FALSE(is_transient_for_dm_retry(auth));
-  ApiError limited;
-  limited.error = Error{ErrorKind::rate_limited, 0, "paused"};
-  EXPECT_TRUE(is_transient_for_dm_retry(limited));
-  // No status field, but the text names one.
-  ApiError text_503;
-  text_503.error = Error::permanent("wrapped: Mattermost API 503 Service Unavailable: busy");
-  EXPECT_TRUE(is_transient_for_dm_retry(text_503));
-  ApiError text_404;
-  text_404.error = Error::permanent("wrapped: Mattermost API 404 Not Found: timeout");
-  EXPECT_FALSE(is_transient_for_dm_retry(text_404));
+TEST(ApiErrorTest, EveryStatusTheTextNamesInOrder) {
+  EXPECT_EQ(statuses_in_error_text("Mattermost API 400 Bad Request: x; cause: Mattermost API 502 Bad Gateway"),
+            (std::vector<int>{400, 502}));
+  EXPECT_TRUE(statuses_in_error_text("connect ECONNREFUSED 10.0.0.1:443").empty());
+  EXPECT_TRUE(statuses_in_error_text("Mattermost API 5030 or Mattermost API 50x").empty());
 }
 
 }  // namespace
