@@ -408,19 +408,8 @@ TEST_F(PairingStoreTest, RefusesInvalidInput) {
 
 TEST_F(PairingStoreTest, MigratesAVersionTwoDatabaseAndKeepsItsData) {
   {
-    SqliteOptions previous_release;
-    previous_release.migrations = all_migrations().first(2);
-    auto store = open_store(previous_release);
+    auto store = open_previous_release(2, kT0);
     ASSERT_NE(store, nullptr);
-    ASSERT_EQ(store->schema_version(), 2);
-    ASSERT_TRUE(store->set_meta("installation_id", "abc"));
-    IngressRecord post;
-    post.account_id = "default";
-    post.post_id = "p1";
-    post.channel_id = "c1";
-    post.create_at = 5;
-    post.update_at = 6;
-    ASSERT_EQ(store->admit_post(post, kT0).value(), AdmitOutcome::new_post);
     // Pairing does not exist yet in a version 2 database.
     EXPECT_FALSE(store->request_pairing(
         "default", "u1", "", [] { return std::string("ABCD2345"); }, kT0, kTtl));

@@ -310,19 +310,8 @@ TEST_F(SessionsStoreTest, SettingsAndResetsCountAsActivity) {
 
 TEST_F(SessionsStoreTest, MigratesAVersionThreeDatabaseAndKeepsItsData) {
   {
-    SqliteOptions previous_release;
-    previous_release.migrations = all_migrations().first(3);
-    auto store = open_store(previous_release);
+    auto store = open_previous_release(3, kT0);
     ASSERT_NE(store, nullptr);
-    ASSERT_EQ(store->schema_version(), 3);
-    ASSERT_TRUE(store->set_meta("installation_id", "abc"));
-    IngressRecord post;
-    post.account_id = "default";
-    post.post_id = "p1";
-    post.channel_id = "c1";
-    post.create_at = 5;
-    post.update_at = 6;
-    ASSERT_EQ(store->admit_post(post, kT0).value(), AdmitOutcome::new_post);
     ASSERT_TRUE(store->record_thread_participation("default", "root1", kT0));
     // Transcripts do not exist yet in a version 3 database.
     EXPECT_FALSE(store->append_transcript(kDm, 0, {user_entry("a")}, kT0));

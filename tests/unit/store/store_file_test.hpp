@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/migrations.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -41,6 +42,26 @@ class StoreFileTest : public ::testing::Test {
       return nullptr;
     }
     return std::move(*store);
+  }
+
+  // The store as an older release left it: only its first `version` migrations, with the meta key
+  // installation_id = "abc" and post p1 (account "default", channel c1) admitted at `now`. For the
+  // migration tests, which then reopen it with every migration and check that this survived.
+  std::unique_ptr<SqliteStore> open_previous_release(int version, std::int64_t now) {
+    SqliteOptions previous_release;
+    previous_release.migrations = all_migrations().first(static_cast<std::size_t>(version));
+    auto store = open_store(previous_release);
+    if (!store) return nullptr;
+    EXPECT_EQ(store->schema_version(), version);
+    EXPECT_TRUE(store->set_meta("installation_id", "abc"));
+    IngressRecord post;
+    post.account_id = "default";
+    post.post_id = "p1";
+    post.channel_id = "c1";
+    post.create_at = 5;
+    post.update_at = 6;
+    EXPECT_EQ(store->admit_post(post, now).value(), AdmitOutcome::new_post);
+    return store;
   }
 
   // The first column of the first row as an integer; -999 when there is none or it is NULL.
