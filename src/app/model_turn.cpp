@@ -94,6 +94,16 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
           asked.tool_calls = final->tool_calls;
           model_request.messages.push_back(asked);
           result.tool_messages.push_back(std::move(asked));
+          // The text before the tool round is an answer of its own: it is posted before the tools
+          // run, so a slow tool does not hold it back.
+          if (!text.empty()) {
+            if (request.on_message_end) {
+              request.on_message_end(text);
+              result.delivered_early = true;
+            } else {
+              earlier_text += (earlier_text.empty() ? "" : "\n\n") + text;
+            }
+          }
           for (const auto& tool_call : final->tool_calls) {
             agent::ChatMessage answer;
             answer.role = agent::Role::tool;
@@ -102,14 +112,6 @@ asio::awaitable<ModelTurnResult> run_model_turn(asio::io_context& io, net::HttpC
             answer.text = co_await request.run_tool(tool_call);
             model_request.messages.push_back(answer);
             result.tool_messages.push_back(std::move(answer));
-          }
-          if (!text.empty()) {
-            if (request.on_message_end) {
-              request.on_message_end(text);
-              result.delivered_early = true;
-            } else {
-              earlier_text += (earlier_text.empty() ? "" : "\n\n") + text;
-            }
           }
           if (result.tool_rounds >= request.max_tool_rounds) model_request.tools.clear();
           call = 1;  // a new question, not a retry

@@ -54,9 +54,11 @@ class GatewayReplyE2e : public GatewayLlmFixture {
       if (found.size() == count) break;
       count = found.size();
     }
-    std::sort(found.begin(), found.end(), [](const json::object& a, const json::object& b) {
-      return int_field(a, "create_at") < int_field(b, "create_at");
-    });
+    // Posts of one millisecond are ordered by their part index.
+    const auto key = [](const json::object& p) {
+      return std::pair(int_field(p, "create_at"), int_field(p.at("props").as_object(), "mmclaw_reply_part"));
+    };
+    std::sort(found.begin(), found.end(), [&](const json::object& a, const json::object& b) { return key(a) < key(b); });
     return found;
   }
 };
@@ -125,6 +127,9 @@ TEST_F(GatewayReplyE2e, AnErrorAfterAFinalLeavesTheFinalInPlace) {
   ASSERT_TRUE(poll_until([&] { return llm_->model_requests().size() >= 1; }, 15s));
   llm_->control("/_control/settings",
                 json::object{{"fail_next", json::object{{"count", 5}, {"status", 400}, {"message", "bad request"}}}});
+  // The text before the tool round is posted while the tool still runs.
+  ASSERT_TRUE(poll_until([&] { return !answers_to(*sim_, kAliceDm, field(post, "id")).empty(); }, 15s));
+  EXPECT_EQ(llm_->model_requests().size(), 1u) << "the first answer waited for the tool";
   const auto answers = settled_answers(post, 2);
   ASSERT_EQ(answers.size(), 2u) << describe(answers);
   EXPECT_EQ(field(answers[0], "message"), "Here is the first part of the answer.");
