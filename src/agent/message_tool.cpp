@@ -249,6 +249,13 @@ std::expected<MessageToolCall, std::string> parse_send(const json::object& o) {
   auto buttons = parse_buttons(o);
   if (!buttons) return Error(std::move(buttons.error()));
   call.buttons = std::move(*buttons);
+  if (const auto* text = field(o, "attachmentText")) {
+    if (!text->is_string()) return Error(type_error("send", "attachmentText", "a string"));
+    call.attachment_text = std::string_view(text->get_string());
+    if (call.attachment_text.size() > kMaxSendTextBytes)
+      return Error(fmt::format("Mattermost send attachmentText is too long: {} bytes (at most {})",
+                               call.attachment_text.size(), kMaxSendTextBytes));
+  }
 
   auto file = parse_file(o);
   if (!file) return Error(std::move(file.error()));
@@ -400,6 +407,7 @@ ToolSpec message_tool_spec(const MessageToolOptions& options) {
                                {"items", json::object{{"type", "array"},
                                                       {"maxItems", kMaxButtonsPerRow},
                                                       {"items", std::move(button)}}}}},
+      {"attachmentText", string_property("send: a line of text shown above the buttons.")},
       {"path", string_property("send: one file to attach: the absolute path of a local file (only from the "
                                "directories the operator allows) or an http(s) URL. One file per send.")},
   };
@@ -467,6 +475,10 @@ std::expected<MessageToolCall, std::string> parse_message_tool_call(std::string_
   return Error(fmt::format("Unknown message action \"{}\": use {}",
                            echo(util::trim(std::string_view(action_value->get_string()))),
                            action_list(options)));
+}
+
+std::expected<std::vector<std::vector<MessageButton>>, std::string> parse_message_buttons(const json::value& rows) {
+  return parse_buttons(json::object{{"buttons", rows}});
 }
 
 std::string reaction_result_text(std::string_view emoji, std::string_view post_id, bool removed) {

@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "agent/model_types.hpp"
 
 namespace mmclaw::agent {
@@ -46,6 +48,7 @@ struct SendCall {
   bool top_level = false;               // `topLevel: true` or `threadId: null`: no automatic threading
   std::vector<std::vector<MessageButton>> buttons;  // rows; empty rows dropped
   std::optional<std::string> file;                  // one local path or http(s) URL
+  std::string attachment_text;                      // `attachmentText`: the text above the buttons
   bool operator==(const SendCall&) const = default;
 };
 
@@ -78,6 +81,12 @@ ToolSpec message_tool_spec(const MessageToolOptions& options);
 // `Mattermost message is empty`, ...) and the bounds above. Unknown keys are ignored.
 std::expected<MessageToolCall, std::string> parse_message_tool_call(std::string_view arguments_json,
                                                                     const MessageToolOptions& options);
+
+// The `buttons` parameter of a send on its own: rows (arrays) of `{text, callback_data, style}`, a
+// bare button standing for a row of one; the same checks and texts as in a tool call.
+// `mmclaw message send --buttons` takes it.
+std::expected<std::vector<std::vector<MessageButton>>, std::string> parse_message_buttons(
+    const boost::json::value& rows);
 
 // `Reacted with :<emoji>: on <postId>` / `Removed reaction :<emoji>: from <postId>` (§5.7).
 std::string reaction_result_text(std::string_view emoji, std::string_view post_id, bool removed);

@@ -154,6 +154,7 @@ asio::awaitable<void> AccountRuntime::Impl::poll_loop() {
     auto me = co_await api_.get_me();
     if (me) {
       bot_.id = me->id;
+      targets_.set_bot_id(bot_.id);
       bot_.username = me->username;
       monitor.bot_id = me->id;
       monitor.bot_username = me->username;

@@ -3,6 +3,7 @@
 #include "app/account_runtime.hpp"
 
 #include "app/account_runtime_impl.hpp"
+#include "app/cli_account.hpp"
 
 namespace mmclaw::app {
 
@@ -19,7 +20,9 @@ AccountRuntime::Impl::Impl(asio::io_context& io, store::Store& store, net::HttpC
       snapshot_(std::move(snapshot)),
       live_(snapshot_),
       account_(account),
-      api_(http, api_options(account)),
+      api_(http, mattermost_api_options(account)),
+      targets_(api_, mattermost::TargetResolverOptions{account.team_id, account.dm_channel_retry,
+                                                       fmt::format("[{}] ", account.id)}),
       tls_(tls),
       recover_(recover),
       poll_timer_(io),
@@ -29,14 +32,6 @@ AccountRuntime::Impl::Impl(asio::io_context& io, store::Store& store, net::HttpC
       approval_timer_(io) {
   status_.account_id = account_.id;
   status_.transport = account_.transport;
-}
-
-mattermost::ApiOptions AccountRuntime::Impl::api_options(const config::AccountConfig& account) {
-  mattermost::ApiOptions options;
-  options.base_url = account.base_url;
-  options.token = account.bot_token.value;
-  options.ssrf.allow_private_network = account.dangerously_allow_private_network;
-  return options;
 }
 
 // --- tasks -------------------------------------------------------------------------------------
@@ -199,6 +194,7 @@ void AccountRuntime::Impl::on_monitor_status(const mattermost::MonitorStatus& st
   status_.monitor = status;
   if (!status.bot_id.empty()) {
     bot_.id = status.bot_id;
+    targets_.set_bot_id(bot_.id);
     bot_.username = status.bot_username;
   }
   if (first_identity) on_identified();

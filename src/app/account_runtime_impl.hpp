@@ -22,6 +22,7 @@
 #include "agent/backends/echo.hpp"
 #include "agent/control_commands.hpp"
 #include "agent/message_tool.hpp"
+#include "app/outbound_send.hpp"
 #include "app/turn_lanes.hpp"
 #include "gateway/access.hpp"
 #include "gateway/catch_up.hpp"
@@ -36,6 +37,7 @@
 #include "gateway/reply_stream.hpp"
 #include "mattermost/api.hpp"
 #include "mattermost/monitor.hpp"
+#include "mattermost/target_resolver.hpp"
 #include "net/backoff.hpp"
 #include "net/http_client.hpp"
 #include "store/store.hpp"
@@ -90,7 +92,6 @@ struct AccountRuntime::Impl {
   Impl(asio::io_context& io, store::Store& store, net::HttpClient& http, net::HttpClient& model_http,
        asio::ssl::context* tls, TurnLanes& lanes, std::shared_ptr<const config::Snapshot> snapshot,
        const config::AccountConfig& account, bool recover);
-  static mattermost::ApiOptions api_options(const config::AccountConfig& account);
 
   // --- logging -----------------------------------------------------------------------------------
   template <class... Args>
@@ -282,6 +283,7 @@ struct AccountRuntime::Impl {
     std::string first_post_id;                                       // the first such post
   };
   agent::MessageToolOptions message_tool_options() const;
+  OutboundContext outbound_context();
   asio::awaitable<std::string> run_message_tool(const TurnJob& job, const agent::ToolCall& call, ToolTurnState& state);
 
   void delivered(const TurnJob& job, std::string_view reply_id);
@@ -339,6 +341,8 @@ struct AccountRuntime::Impl {
   std::shared_ptr<const config::Snapshot> live_;      // the newest: settings read per post
   const config::AccountConfig& account_;              // in snapshot_
   mattermost::Api api_;
+  // Send targets of the message tool (§5.1, §5.2); told the bot's id once it is known.
+  mattermost::TargetResolver targets_;
   asio::ssl::context* tls_;
   std::unique_ptr<mattermost::Monitor> monitor_;
 

@@ -1,22 +1,14 @@
 // The message tool's calls (issue 6, channel-behaviour §5.7): `react` on a post of the turn's
-// conversation, `send` to the conversation (or another channel, or a user by DM) with at most one
-// file (§5.4), `read` the conversation's recent posts when `actions.messages` allows it. Each
+// conversation, `send` to the conversation or any §5.1 target with at most one file (§5.4;
+// app/outbound_send does the delivery), `read` the conversation's recent posts when `actions.messages` allows it. Each
 // call's result is a text that goes back to the model; a refused or failed call is an
 // `Error: ...` text, never an exception.
 
-#include <algorithm>
-
 #include <fmt/format.h>
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include "agent/message_tool.hpp"
 #include "app/account_runtime_impl.hpp"
-#include "app/media_files.hpp"
-#include "mattermost/buttons.hpp"
-#include "mattermost/chunk_text.hpp"
-#include "net/ssrf_guard.hpp"
-#include "util/strings.hpp"
+#include "app/outbound_send.hpp"
 
 namespace mmclaw::app {
 
@@ -25,97 +17,19 @@ using namespace detail;
 namespace {
 
 constexpr std::string_view kChannelPrefix = "channel:";
-constexpr std::string_view kUserPrefix = "user:";
-constexpr std::string_view kUploadFailed = "Mattermost media upload failed: ";
-// A media URL may redirect this often (each hop is checked by the SSRF guard again).
-constexpr int kMaxMediaRedirects = 3;
 
 std::string tool_error(std::string_view message) {
   return fmt::format("Error: {}", message);
 }
 
-// The client for media URLs: no proxy (the guard checks the addresses this process connects to,
-// which a proxy would hide) and every resolved address checked with no exemption, whatever
-// `network.dangerouslyAllowPrivateNetwork` allows the Mattermost server.
-net::HttpClientOptions media_http_options() {
-  net::HttpClientOptions options;
-  options.timeouts.resolve = milliseconds(10000);
-  options.timeouts.connect = milliseconds(10000);
-  options.timeouts.tls_handshake = milliseconds(10000);
-  options.timeouts.write = milliseconds(10000);
-  options.timeouts.response_header = milliseconds(20000);
-  options.timeouts.response_body = milliseconds(30000);
-  options.timeouts.total = milliseconds(60000);
-  options.max_idle_per_origin = 1;
-  options.idle_expiry = milliseconds(10000);
-  return mattermost::http_options_with_ssrf_guard(std::move(options), net::SsrfPolicy{});
-}
-
-// The guard's refusal without its hint: network.dangerouslyAllowPrivateNetwork opens the Mattermost
-// server only, never a media URL.
-std::string media_refusal(std::string message) {
-  if (const auto hint = message.find(fmt::format("; set {}", net::kAllowPrivateNetworkKey));
-      hint != std::string::npos)
-    message.erase(hint);
-  return message + " (media URLs must lead to public addresses)";
-}
-
-bool is_redirect(unsigned status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-// Downloads a media URL within `max_bytes`, following a few redirects; the host of every hop is
-// checked before resolving, its addresses by the client.
-asio::awaitable<std::expected<MediaFile, std::string>> download_media(net::HttpClient& http, std::string url,
-                                                                      std::uint64_t max_bytes) {
-  using Failed = std::unexpected<std::string>;
-  const net::SsrfGuard guard(net::SsrfPolicy{});
-  for (int hop = 0; hop <= kMaxMediaRedirects; ++hop) {
-    auto parsed = boost::urls::parse_uri(url);
-    if (!parsed) co_return Failed("the URL cannot be read");
-    const std::string scheme = util::to_lower(parsed->scheme());
-    if (scheme != "http" && scheme != "https")
-      co_return Failed(fmt::format("only http and https URLs can be downloaded (got {})", parsed->scheme()));
-    if (auto allowed = guard.check_host(parsed->host_address()); !allowed)
-      co_return Failed(media_refusal(std::move(allowed.error().message)));
-    boost::urls::url target(*parsed);
-    target.remove_fragment();
-    net::HttpClientRequest request;
-    request.url = std::string(target.buffer());
-    request.headers = {{"Accept", "*/*"}};
-    request.max_response_bytes = static_cast<std::size_t>(max_bytes);
-    auto response = co_await http.send(std::move(request));
-    if (!response) {
-      if (response.error().message.starts_with("response larger than"))
-        co_return Failed(
-            fmt::format("the download is larger than the limit of {} (channels.mattermost.mediaMaxMb "
-                        "sets it)",
-                        describe_size(max_bytes)));
-      if (response.error().message.starts_with("Blocked request"))  // the guard refused an address
-        co_return Failed(media_refusal(std::move(response.error().message)));
-      co_return Failed(fmt::format("the download failed: {}", response.error().message));
-    }
-    if (is_redirect(response->status)) {
-      const auto location = response->header("location");
-      if (!location || util::trim(*location).empty())
-        co_return Failed(fmt::format("the server answered {} without a Location", response->status));
-      auto reference = boost::urls::parse_uri_reference(util::trim(*location));
-      if (!reference) co_return Failed("the server redirected to a URL that cannot be read");
-      boost::urls::url next(*parsed);
-      if (auto resolved = next.resolve(*reference); !resolved)
-        co_return Failed("the server redirected to a URL that cannot be read");
-      url = std::string(next.buffer());
-      continue;
-    }
-    if (response->status < 200 || response->status >= 300)
-      co_return Failed(fmt::format("the download failed: the server answered {}", response->status));
-    const auto content_type = response->header("content-type");
-    co_return media_from_download(url, content_type.value_or(""), std::move(response->body), max_bytes);
-  }
-  co_return Failed(fmt::format("the download failed: more than {} redirects", kMaxMediaRedirects));
-}
-
 }  // namespace
+
+OutboundContext AccountRuntime::Impl::outbound_context() {
+  return OutboundContext{api_, account_, *live_, [this]() -> net::HttpClient& {
+                           if (!media_http_) media_http_ = std::make_unique<net::HttpClient>(io_, media_http_options());
+                           return *media_http_;
+                         }};
+}
 
 agent::MessageToolOptions AccountRuntime::Impl::message_tool_options() const {
   agent::MessageToolOptions options;
@@ -156,41 +70,20 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
   }
 
   if (const auto* send = std::get_if<agent::SendCall>(&*parsed)) {
-    // §5.4: the file is read (or downloaded) first, so a refused one leaves no trace in Mattermost.
-    const std::uint64_t max_bytes = media_max_bytes(account_.media_max_mb);
-    std::optional<std::expected<MediaFile, std::string>> media;
-    const bool media_url = send->file && is_http_url(*send->file);
-    if (send->file && !media_url) {
-      media = load_local_media(*send->file, live_->mmclaw.media_allowed_dirs, max_bytes);
-      if (!*media) {
-        log(log::Level::info, "message tool file refused: {}", media->error());
-        co_return tool_error(fmt::format("{}{}", kUploadFailed, media->error()));
-      }
-    } else if (media_url) {
-      if (!media_http_) media_http_ = std::make_unique<net::HttpClient>(io_, media_http_options());
-      media = co_await download_media(*media_http_, std::string(util::trim(*send->file)), max_bytes);
-    }
-    // Where: the conversation of the turn, a channel by id, or a user by DM.
+    // Where: the conversation of the turn, or any §5.1 target (a DM is opened with the §5.2 retry).
     std::string channel = route.channel_id;
     bool same_conversation = true;
     if (send->to && *send->to != route.to &&
         *send->to != fmt::format("{}{}", kChannelPrefix, route.channel_id)) {
-      same_conversation = false;
-      if (send->to->starts_with(kChannelPrefix)) {
-        channel = send->to->substr(kChannelPrefix.size());
-      } else if (send->to->starts_with(kUserPrefix)) {
-        auto dm = co_await api_.create_direct_channel(bot_.id, send->to->substr(kUserPrefix.size()));
-        if (!dm)
-          co_return tool_error(
-              fmt::format("Mattermost DM channel cannot be opened: {}", dm.error().error.message));
-        channel = dm->id;
-      } else {
-        co_return tool_error("this version of mmclaw sends only to channel:<id> or user:<id> targets");
-      }
+      auto target = co_await targets_.resolve(*send->to);
+      if (!target) co_return tool_error(target.error().message);
+      channel = target->channel_id;
+      same_conversation = channel == route.channel_id;
     }
     // §5.5: the thread root: the one asked for (a reply resolves to its root), else the turn's
     // thread in its own conversation, unless a top-level post is asked for.
-    std::string root;
+    OutboundMessage message;
+    message.channel_id = channel;
     if (send->reply_to) {
       auto target = co_await api_.get_post(*send->reply_to);
       if (!target)
@@ -198,89 +91,21 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
                                          target.error().error.message));
       if (target->channel_id != channel)
         co_return tool_error("the post to reply to is in another conversation than the target");
-      root = target->root_id.empty() ? target->id : target->root_id;
+      message.root_id = target->root_id.empty() ? target->id : target->root_id;
     } else if (same_conversation && !send->top_level) {
-      root = route.root_id;
+      message.root_id = route.root_id;
     }
-    // §5.4: one file per post, uploaded to the target channel before anything is posted. A
-    // failure posts nothing, except for a URL when no media limit is configured: then the text
-    // goes with the URL on a line of its own.
-    std::string text = send->text;
-    std::vector<std::string> file_ids;
-    std::string file_note;
-    if (media) {
-      std::optional<std::string> failure;
-      if (!*media) {
-        failure = media->error();
-      } else {
-        const std::string name = (*media)->name;
-        const std::size_t size = (*media)->content.size();
-        auto uploaded = co_await api_.upload_file(channel, (*media)->name, std::move((*media)->content),
-                                                  (*media)->content_type);
-        if (!uploaded) {
-          failure = uploaded.error().error.message;
-        } else {
-          file_ids.push_back(uploaded->id);
-          file_note = fmt::format(" with the file {} ({})", name, describe_size(size));
-        }
-      }
-      if (failure) {
-        if (!media_url || account_.media_max_mb) {
-          log(log::Level::warn, "message tool file not sent: {}", *failure);
-          co_return tool_error(fmt::format("{}{}", kUploadFailed, *failure));
-        }
-        log(log::Level::warn, "message tool file not uploaded ({}); sending its URL instead", *failure);
-        const std::string_view url = util::trim(*send->file);
-        text = util::trim(text).empty() ? std::string(url) : fmt::format("{}\n{}", text, url);
-        file_note =
-            fmt::format("; the file could not be uploaded ({}), so its URL was sent in the text", *failure);
-      }
+    message.text = send->text;
+    message.file = send->file;
+    message.buttons = send->buttons;
+    message.attachment_text = send->attachment_text;
+    auto sent = co_await send_outbound(outbound_context(), std::move(message));
+    if (same_conversation && !sent.post_ids.empty()) {
+      *state.answered = true;
+      if (state.first_post_id.empty()) state.first_post_id = sent.post_ids.front();
     }
-    if (util::trim(text).empty() && file_ids.empty()) co_return tool_error("Mattermost message is empty");
-
-    // Buttons (§8.1) go on the first post (§5.6), signed for this account; their clicks come back
-    // to the gateway's callback URL (§8.4).
-    boost::json::object button_props;
-    if (!send->buttons.empty())
-      button_props = mattermost::button_attachments_props(
-          mattermost::buttons_from_rows(send->buttons), "", channel,
-          mattermost::interaction_callback_url(account_.interactions.callback_base_url, account_.id,
-                                               live_->gateway.custom_bind_host, live_->gateway.port),
-          mattermost::interaction_secret(account_.bot_token.value));
-    std::string first_id;
-    // Cut as answers are (§5.3); a file without a caption still needs its post.
-    mattermost::ChunkOptions chunking;
-    chunking.limit = static_cast<std::size_t>(std::max(1, account_.text_chunk_limit));
-    chunking.mode = account_.streaming.chunk_mode;
-    auto texts = mattermost::chunk_text(mattermost::render_tables(text, account_.markdown_tables), chunking);
-    if (texts.empty()) texts.emplace_back();
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-      mattermost::CreatePost post;
-      post.channel_id = channel;
-      post.message = texts[i];
-      post.root_id = root;
-      if (i == 0) {
-        post.file_ids = file_ids;  // the caption's first part carries the file
-        for (const auto& [key, value] : button_props) post.props[key] = value;
-      }
-      auto created = co_await api_.create_post(std::move(post));
-      if (!created && !created.error().receipt_lost)
-        co_return tool_error(fmt::format("Mattermost send failed: {}", created.error().error.message));
-      if (first_id.empty()) {
-        first_id = created ? created->id : "receipt-lost";
-        if (same_conversation) {
-          *state.answered = true;
-          if (state.first_post_id.empty()) state.first_post_id = first_id;
-        }
-      }
-      // Field report 15: a post the server took without its file is a failure, never an "ok".
-      if (i == 0 && created && !file_ids.empty() &&
-          std::find(created->file_ids.begin(), created->file_ids.end(), file_ids.front()) ==
-              created->file_ids.end())
-        co_return tool_error(fmt::format("{}the server posted {} without the file {}", kUploadFailed,
-                                         created->id, file_ids.front()));
-    }
-    co_return fmt::format("Sent message {} to channel {}{}", first_id, channel, file_note);
+    if (sent.error) co_return tool_error(*sent.error);
+    co_return fmt::format("Sent message {} to channel {}{}", sent.post_ids.front(), channel, sent.file_note);
   }
 
   const auto& read = std::get<agent::ReadCall>(*parsed);

@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include <iostream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -8,6 +9,8 @@
 #include "app/cmd_config.hpp"
 #include "app/cmd_gateway.hpp"
 #include "app/cmd_demo.hpp"
+#include "app/cmd_directory.hpp"
+#include "app/cmd_message.hpp"
 #include "app/cmd_pairing.hpp"
 #include "util/log.hpp"
 
@@ -73,6 +76,8 @@ int run_cli(int argc, char** argv) {
     message_send,
     message_react,
     message_read,
+    directory_channels,
+    directory_users,
     demo
   };
   Command chosen = Command::none;
@@ -112,21 +117,17 @@ int run_cli(int argc, char** argv) {
   deny->add_option("--account", pairing_options.account, "Only look at this account's requests");
   deny->callback(choose(Command::pairing_deny));
 
-  struct MessageArgs {
-    std::string target, account, reply_to, file, buttons, attachment_text, text, post, emoji, before, after;
-    bool remove = false, json = false;
-    int limit = 0;
-  } msg;
-  auto* message = app.add_subcommand("message", "Send, react to and read Mattermost messages");
+  MessageOptions msg;
+  auto* message = app.add_subcommand("message", "Send, react to and read Mattermost messages as the bot");
   message->require_subcommand(1);
   auto* send = message->add_subcommand("send", "Send a message to a target");
   send->add_option("--target", msg.target, "channel:<id>, user:<id>, @username, #channel-name or an id")
       ->required();
   send->add_option("--account", msg.account, "Account id (default: the default account)");
   send->add_option("--reply-to", msg.reply_to, "Post id to reply to (the reply goes to its thread)");
-  send->add_option("--file", msg.file, "A file to attach");
-  send->add_option("--buttons", msg.buttons, "Interactive buttons as JSON");
-  send->add_option("--attachment-text", msg.attachment_text, "Text of the button attachment");
+  send->add_option("--file", msg.file, "A file to attach: a path in mmclaw.media.allowedDirs, or an http(s) URL");
+  send->add_option("--buttons", msg.buttons, "Interactive buttons: JSON rows of {text, callback_data, style}");
+  send->add_option("--attachment-text", msg.attachment_text, "Text shown above the buttons");
   send->add_flag("--json", msg.json, "Print the full result as JSON");
   send->add_option("TEXT", msg.text, "Message text, or - to read it from stdin")->required();
   send->callback(choose(Command::message_send));
@@ -134,15 +135,32 @@ int run_cli(int argc, char** argv) {
   react->add_option("--post", msg.post, "Post id")->required();
   react->add_option("--emoji", msg.emoji, "Emoji name or glyph")->required();
   react->add_flag("--remove", msg.remove, "Remove the reaction instead of adding it");
-  react->add_option("--account", msg.account, "Account id");
+  react->add_option("--account", msg.account, "Account id (default: the default account)");
+  react->add_flag("--json", msg.json, "Print the result as JSON");
   react->callback(choose(Command::message_react));
   auto* read = message->add_subcommand("read", "Read recent posts of a channel");
-  read->add_option("--target", msg.target, "The channel")->required();
-  read->add_option("--limit", msg.limit, "How many posts")->check(CLI::Range(1, 200));
-  read->add_option("--before", msg.before, "Posts before this post id");
-  read->add_option("--after", msg.after, "Posts after this post id");
-  read->add_option("--account", msg.account, "Account id");
+  read->add_option("--target", msg.target, "The channel: channel:<id>, #channel-name, @username (the DM) or an id")
+      ->required();
+  read->add_option("--limit", msg.limit, "How many posts (1-200, default 60)")->check(CLI::Range(1, 200));
+  auto* before = read->add_option("--before", msg.before, "Posts before this post id");
+  read->add_option("--after", msg.after, "Posts after this post id")->excludes(before);
+  read->add_option("--account", msg.account, "Account id (default: the default account)");
+  read->add_flag("--json", msg.json, "Print the result as JSON");
   read->callback(choose(Command::message_read));
+
+  DirectoryOptions directory_options;
+  auto* directory = app.add_subcommand("directory", "Channels and users the bot can see");
+  directory->require_subcommand(1);
+  for (const auto& [name, help, command] :
+       {std::tuple{"channels", "Public and private channels the bot is a member of", Command::directory_channels},
+        std::tuple{"users", "Users of the bot's first team", Command::directory_users}}) {
+    auto* sub = directory->add_subcommand(name, help);
+    sub->add_option("--query", directory_options.query, "Only entries whose name contains this text");
+    sub->add_option("--limit", directory_options.limit, "At most this many entries")->check(CLI::Range(1, 1000));
+    sub->add_option("--account", directory_options.account, "Account id (default: the default account)");
+    sub->add_flag("--json", directory_options.json, "Print a JSON array");
+    sub->callback(choose(command));
+  }
 
   DemoOptions demo_options;
   auto* demo = app.add_subcommand("demo", "Run the whole flow on the bundled Mattermost and LLM simulators");
@@ -182,9 +200,11 @@ int run_cli(int argc, char** argv) {
     case Command::pairing_list: return run_pairing_list(global, pairing_options);
     case Command::pairing_approve: return run_pairing_approve(global, pairing_options);
     case Command::pairing_deny: return run_pairing_deny(global, pairing_options);
-    case Command::message_send: return not_available("message send");
-    case Command::message_react: return not_available("message react");
-    case Command::message_read: return not_available("message read");
+    case Command::message_send: return run_message_send(global, msg);
+    case Command::message_react: return run_message_react(global, msg);
+    case Command::message_read: return run_message_read(global, msg);
+    case Command::directory_channels: return run_directory_channels(global, directory_options);
+    case Command::directory_users: return run_directory_users(global, directory_options);
     case Command::demo: return run_demo(global, demo_options);
     case Command::none: break;
   }

@@ -18,6 +18,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "app/account_runtime.hpp"
+#include "app/cli_account.hpp"
 #include "app/cmd_config.hpp"
 #include "app/config_reload.hpp"
 #include "app/turn_lanes.hpp"
@@ -205,13 +206,7 @@ class Gateway {
     running->snapshot = snapshot_;
     try {
       if (util::starts_with_icase(account->base_url, "https:") && !tls_) tls_ = make_tls_context();
-      net::HttpClientOptions options;
-      options.proxy = proxy_;
-      options.user_agent = fmt::format("mmclaw/{}", MMCLAW_VERSION);
-      net::SsrfPolicy ssrf;
-      ssrf.allow_private_network = account->dangerously_allow_private_network;
-      running->http = std::make_unique<net::HttpClient>(
-          io_, mattermost::http_options_with_ssrf_guard(std::move(options), ssrf));
+      running->http = std::make_unique<net::HttpClient>(io_, mattermost_http_options(proxy_, *account));
       running->runtime = std::make_unique<AccountRuntime>(io_, store_, *running->http, *model_http_, tls_.get(),
                                                           lanes_, snapshot_, *account, recover);
     } catch (const std::exception& e) {

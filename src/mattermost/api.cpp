@@ -402,12 +402,13 @@ boost::asio::awaitable<ApiResult<std::vector<Channel>>> Api::get_user_channels(s
                                             &channels_from_json);
 }
 
-boost::asio::awaitable<ApiResult<Channel>> Api::create_direct_channel(std::string user_a,
-                                                                      std::string user_b) {
+boost::asio::awaitable<ApiResult<Channel>> Api::create_direct_channel(
+    std::string user_a, std::string user_b, std::optional<std::chrono::milliseconds> timeout) {
   json::array body;
   body.emplace_back(user_a);
   body.emplace_back(user_b);
   auto call = Impl::json_call("POST", "/channels/direct", body);
+  if (timeout) call.timeouts.total = *timeout;
   co_return co_await impl_->fetch<Channel>(std::move(call), &channel_from_json);
 }
 

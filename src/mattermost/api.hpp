@@ -148,7 +148,9 @@ class Api {
   boost::asio::awaitable<ApiResult<Channel>> get_channel_by_name(std::string team_id, std::string name);
   // Every channel of every team the user is in, DMs and GMs included.
   boost::asio::awaitable<ApiResult<std::vector<Channel>>> get_user_channels(std::string user_id);
-  boost::asio::awaitable<ApiResult<Channel>> create_direct_channel(std::string user_a, std::string user_b);
+  // `timeout` bounds this one request (the DM retry of §5.2 gives each attempt its own).
+  boost::asio::awaitable<ApiResult<Channel>> create_direct_channel(
+      std::string user_a, std::string user_b, std::optional<std::chrono::milliseconds> timeout = {});
   boost::asio::awaitable<ApiResult<PostList>> get_channel_posts(std::string channel_id, PostsQuery query);
 
   // --- posts ---

@@ -1,0 +1,1 @@
+#include "mattermost/directory.hpp"
