@@ -62,8 +62,12 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
           fmt::format("Mattermost post {} cannot be read: {}", react->post_id, post.error().error.message));
     if (post->channel_id != route.channel_id)
       co_return tool_error("Mattermost reaction post belongs to a different conversation.");
-    auto done = react->remove ? co_await api_.remove_reaction(bot_.id, react->post_id, react->emoji)
-                              : co_await api_.add_reaction(bot_.id, react->post_id, react->emoji);
+    // Not `c ? co_await a : co_await b`: GCC 12 destroys such a result twice on the error path.
+    mattermost::ApiResult<void> done;
+    if (react->remove)
+      done = co_await api_.remove_reaction(bot_.id, react->post_id, react->emoji);
+    else
+      done = co_await api_.add_reaction(bot_.id, react->post_id, react->emoji);
     if (!done)
       co_return tool_error(fmt::format("Mattermost reaction failed: {}", done.error().error.message));
     co_return agent::reaction_result_text(react->emoji, react->post_id, react->remove);
@@ -104,7 +108,10 @@ asio::awaitable<std::string> AccountRuntime::Impl::run_message_tool(const TurnJo
       *state.answered = true;
       if (state.first_post_id.empty()) state.first_post_id = sent.post_ids.front();
     }
-    if (sent.error) co_return tool_error(*sent.error);
+    if (sent.error) {
+      log(log::Level::warn, "message tool send for post {} failed: {}", job.post_id, *sent.error);
+      co_return tool_error(*sent.error);
+    }
     co_return fmt::format("Sent message {} to channel {}{}", sent.post_ids.front(), channel, sent.file_note);
   }
 

@@ -1,5 +1,6 @@
 #include "app/cli_account.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "app/outbound_send.hpp"
 #include "config/accounts.hpp"
 #include "net/proxy.hpp"
+#include "util/log.hpp"
 
 namespace mmclaw::app {
 
@@ -48,6 +50,10 @@ std::expected<std::unique_ptr<CliAccount>, int> open_cli_account(const GlobalOpt
                              loaded.path.string());
     return std::unexpected(kExitUsage);
   }
+  // The command's output is its result, read by scripts: only warnings and errors are logged
+  // (to stderr) unless --log-level asks for more.
+  if (!global.log_level)
+    log::set_level(std::max(static_cast<log::Level>(loaded.snapshot->mmclaw.log_level), log::Level::warn));
   auto out = std::make_unique<CliAccount>();
   out->snapshot = loaded.snapshot;
   const std::string id = account ? config::normalize_account_id(*account) : out->snapshot->default_account;

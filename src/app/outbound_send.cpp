@@ -157,7 +157,7 @@ asio::awaitable<OutboundResult> send_outbound(OutboundContext context, OutboundM
     }
     if (failure) {
       if (!media_url || context.account.media_max_mb) {
-        log::warn(kComponent, "file not sent: {}", *failure);
+        log::info(kComponent, "file not sent: {}", *failure);
         co_return fail(fmt::format("{}{}", kUploadFailed, *failure));
       }
       log::warn(kComponent, "file not uploaded ({}); sending its URL instead", *failure);
