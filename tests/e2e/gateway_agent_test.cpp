@@ -233,6 +233,40 @@ TEST_F(GatewayAgentE2e, ASendToTheConversationIsTheAnswer) {
   EXPECT_EQ(bot_posts, 1u) << "no second post and no error after the tool delivered the answer";
 }
 
+TEST_F(GatewayAgentE2e, ASendReachesAChannelByNameAndAUserByUsername) {
+  start(options());
+  const auto to_channel = dm(
+      R"(@llmsim {"tool": {"name": "message", "arguments": {"action": "send", "to": "#town-square", "text": "news for the square"}}, "after_tool": "posted it"})");
+  EXPECT_EQ(answer_to(to_channel), "posted it");
+  const auto to_bob = dm(
+      R"(@llmsim {"tool": {"name": "message", "arguments": {"action": "send", "to": "@bob", "text": "hello bob"}}, "after_tool": "told bob"})");
+  EXPECT_EQ(answer_to(to_bob), "told bob");
+  const auto unknown = dm(
+      R"(@llmsim {"tool": {"name": "message", "arguments": {"action": "send", "to": "#nowhere", "text": "lost"}}})");
+  EXPECT_EQ(answer_to(unknown),
+            "tool result: Error: Mattermost channel \"#nowhere\" not found in any team the bot belongs to");
+
+  const auto find = [&](std::string_view text) {
+    std::vector<json::object> out;
+    const auto all = sim_->control("/_control/posts");
+    for (const auto& p : all.as_array())
+      if (field(p.as_object(), "user_id") == kBotId && field(p.as_object(), "message") == text)
+        out.push_back(p.as_object());
+    return out;
+  };
+  const auto square = find("news for the square");
+  ASSERT_EQ(square.size(), 1u);
+  EXPECT_EQ(field(square[0], "channel_id"), kTownSquare);
+  EXPECT_EQ(field(square[0], "root_id"), "") << "another conversation: not threaded under the DM";
+  const auto bob = find("hello bob");
+  ASSERT_EQ(bob.size(), 1u);
+  const auto channel = sim_->control("/_control/act", json::object{{"as", "bob"},
+                                                                   {"method", "GET"},
+                                                                   {"path", "/api/v4/channels/" + field(bob[0], "channel_id")}});
+  EXPECT_EQ(field(channel.at("body").as_object(), "type"), "D") << json::serialize(channel);
+  EXPECT_TRUE(find("lost").empty());
+}
+
 TEST_F(GatewayAgentE2e, ASendWithButtonsPostsSignedActions) {
   start(options());
   const auto post = dm(
