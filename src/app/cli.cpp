@@ -151,11 +151,14 @@ int run_cli(int argc, char** argv) {
   DirectoryOptions directory_options;
   auto* directory = app.add_subcommand("directory", "Channels and users the bot can see");
   directory->require_subcommand(1);
-  for (const auto& [name, help, command] :
-       {std::tuple{"channels", "Public and private channels the bot is a member of", Command::directory_channels},
-        std::tuple{"users", "Users of the bot's first team", Command::directory_users}}) {
+  for (const auto& [name, help, query_help, command] :
+       {std::tuple{"channels", "Public and private channels the bot is a member of",
+                   "Only channels whose name or display name contains this text", Command::directory_channels},
+        std::tuple{"users", "Users of the bot's first team",
+                   "Search the team: users whose username, name or nickname starts with this text",
+                   Command::directory_users}}) {
     auto* sub = directory->add_subcommand(name, help);
-    sub->add_option("--query", directory_options.query, "Only entries whose name contains this text");
+    sub->add_option("--query", directory_options.query, query_help);
     sub->add_option("--limit", directory_options.limit, "At most this many entries")->check(CLI::Range(1, 1000));
     sub->add_option("--account", directory_options.account, "Account id (default: the default account)");
     sub->add_flag("--json", directory_options.json, "Print a JSON array");

@@ -87,8 +87,9 @@ TEST(MessageToolSchema, DefaultOffersSendAndReact) {
   EXPECT_EQ(strings(spec.parameters.at("required")), std::vector<std::string>{"action"});
   const auto& properties = spec.parameters.at("properties").as_object();
   EXPECT_EQ(strings(properties.at("action").at("enum")), (std::vector<std::string>{"send", "react"}));
-  EXPECT_EQ(property_names(spec), (std::set<std::string>{"action", "to", "text", "replyToId", "threadId",
-                                                         "buttons", "path", "messageId", "emoji", "remove"}));
+  EXPECT_EQ(property_names(spec),
+            (std::set<std::string>{"action", "to", "text", "replyToId", "threadId", "buttons", "attachmentText",
+                                   "path", "messageId", "emoji", "remove"}));
   EXPECT_EQ(properties.at("remove").at("type"), "boolean");
   // buttons: at most 5 rows of at most 5 {text, callback_data, style}.
   const auto& buttons = properties.at("buttons").as_object();
@@ -531,6 +532,34 @@ INSTANTIATE_TEST_SUITE_P(
         ValidCase{"read_after", R"({"action":"read","after":"p9","before":" "})", kWithRead,
                   read_call({}, 60, std::nullopt, "p9")}),
     case_name<ValidCase>);
+
+// --- attachmentText and the buttons parameter on its own ---------------------------------------
+
+TEST(MessageToolSend, AttachmentTextIsTakenAsItIsAndMustBeAString) {
+  const auto call = parse_message_tool_call(
+      R"({"action":"send","text":"Deploy?","buttons":[[{"text":"Yes","callback_data":"y"}]],"attachmentText":"Pick one"})",
+      kDefault);
+  ASSERT_TRUE(call) << call.error();
+  EXPECT_EQ(std::get<SendCall>(*call).attachment_text, "Pick one");
+  const auto wrong = parse_message_tool_call(R"({"action":"send","text":"x","attachmentText":3})", kDefault);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().find("attachmentText"), std::string::npos) << wrong.error();
+}
+
+TEST(MessageButtons, ParsedOnTheirOwnWithTheToolsRulesAndTexts) {
+  const auto rows = parse_message_buttons(boost::json::parse(
+      R"([[{"text":"Yes","callback_data":"y","style":"Primary"}], {"text":"No","callback_data":"n"}])"));
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 2u) << "a bare button is a row of one";
+  EXPECT_EQ((*rows)[0][0], (MessageButton{"Yes", "y", "primary"}));
+  EXPECT_EQ((*rows)[1][0], (MessageButton{"No", "n", "default"}));
+  EXPECT_EQ(parse_message_buttons(boost::json::parse(R"([[{"callback_data":"y"}]])")).error(),
+            "Mattermost send button requires text");
+  EXPECT_EQ(parse_message_buttons(boost::json::parse(R"([[{"text":"a","callback_data":"y","style":"loud"}]])")).error(),
+            kStyles);
+  EXPECT_FALSE(parse_message_buttons(boost::json::parse(R"("not rows")")));
+  EXPECT_EQ(parse_message_buttons(boost::json::parse("[[],[]]"))->size(), 0u) << "empty rows are dropped";
+}
 
 // --- Result texts --------------------------------------------------------------------------------
 
