@@ -14,7 +14,6 @@
 #include "bench_args.hpp"
 #include "bench_proc.hpp"
 #include "e2e/gateway_support.hpp"
-#include "util/subprocess.hpp"
 
 namespace {
 
@@ -41,17 +40,12 @@ int run(const Settings& settings) {
   for (const auto& [name, target] : forms) {
     std::vector<double> ms;
     for (int i = 0; i < settings.runs; ++i) {
-      mmclaw::util::SubprocessOptions run;
-      run.argv = {MMCLAW_BINARY, "--config", config.config_path().string(), "message", "send", "--target", target,
-                  fmt::format("bench message {}", ++n)};
-      run.env = std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=/nonexistent"};
-      run.timeout = std::chrono::seconds(10);
       const auto began = Clock::now();
-      const auto result = mmclaw::util::run_subprocess(run);
+      const auto result = run_mmclaw_command(config.config_path(), {"message", "send", "--target", target,
+                                                                    fmt::format("bench message {}", ++n)});
       ms.push_back(duration<double, std::milli>(Clock::now() - began).count());
-      if (!result || result->exit_code != 0)
-        throw std::runtime_error(fmt::format("send {} to {} failed: {}", n, target,
-                                             result ? result->stderr_data : result.error().message));
+      if (result.exit_code != 0)
+        throw std::runtime_error(fmt::format("send {} to {} failed: {}", n, target, result.stderr_data));
     }
     std::cout << fmt::format("  {:<14} median {:6.2f} ms  p95 {:6.2f} ms  max {:6.2f} ms\n", name,
                              percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0));

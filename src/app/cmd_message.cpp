@@ -6,6 +6,8 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -65,6 +67,12 @@ std::string utc_time(std::int64_t ms) {
   return out;
 }
 
+// A target that could not be resolved: a malformed one is a usage error naming the option.
+std::pair<int, std::string> target_failure(const mattermost::ResolveError& error) {
+  if (error.invalid_target) return {kExitUsage, fmt::format("--target: {}", error.message)};
+  return {kExitFailure, error.message};
+}
+
 struct SendOutcome {
   int exit_code = kExitOk;
   std::string error;
@@ -77,9 +85,7 @@ asio::awaitable<SendOutcome> send(CliAccount& cli, const MessageOptions& options
   SendOutcome out;
   auto target = co_await cli.targets->resolve(options.target);
   if (!target) {
-    out.exit_code = target.error().invalid_target ? kExitUsage : kExitFailure;
-    out.error = target.error().invalid_target ? fmt::format("--target: {}", target.error().message)
-                                              : target.error().message;
+    std::tie(out.exit_code, out.error) = target_failure(target.error());
     co_return out;
   }
   out.target = *target;
@@ -209,9 +215,7 @@ int run_message_read(const GlobalOptions& global, const MessageOptions& options)
     ReadOutcome read;
     auto target = co_await account.targets->resolve(options.target);
     if (!target) {
-      read.exit_code = target.error().invalid_target ? kExitUsage : kExitFailure;
-      read.error = target.error().invalid_target ? fmt::format("--target: {}", target.error().message)
-                                                 : target.error().message;
+      std::tie(read.exit_code, read.error) = target_failure(target.error());
       co_return read;
     }
     read.channel_id = target->channel_id;

@@ -50,14 +50,8 @@ class CliDirectoryE2e : public GatewayFixture {
   }
 
   mmclaw::util::SubprocessResult cli(std::vector<std::string> args) const {
-    mmclaw::util::SubprocessOptions options;
-    options.argv = {MMCLAW_BINARY, "--config", gateway_->config_path().string(), "directory"};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=/nonexistent"};
-    options.timeout = 20s;
-    auto run = mmclaw::util::run_subprocess(options);
-    if (!run) throw std::runtime_error("cannot run mmclaw: " + run.error().message);
-    return *run;
+    args.insert(args.begin(), "directory");
+    return run_mmclaw_command(gateway_->config_path(), std::move(args));
   }
 
   // `directory <args> --json`, which must succeed; its array.

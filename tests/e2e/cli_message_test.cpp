@@ -32,15 +32,7 @@ class CliMessageE2e : public GatewayFixture {
   fs::path allowed() const { return files_.path() / "allowed"; }
 
   mmclaw::util::SubprocessResult cli(std::vector<std::string> args, std::string stdin_data = "") const {
-    mmclaw::util::SubprocessOptions options;
-    options.argv = {MMCLAW_BINARY, "--config", gateway_->config_path().string()};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=/nonexistent"};
-    options.stdin_data = std::move(stdin_data);
-    options.timeout = 20s;
-    auto run = mmclaw::util::run_subprocess(options);
-    if (!run) throw std::runtime_error("cannot run mmclaw: " + run.error().message);
-    return *run;
+    return run_mmclaw_command(gateway_->config_path(), std::move(args), std::move(stdin_data));
   }
 
   static std::string trimmed(std::string s) {

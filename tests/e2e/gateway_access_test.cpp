@@ -41,14 +41,7 @@ class GatewayAccessE2e : public GatewayFixture {
   }
 
   mmclaw::util::SubprocessResult cli(std::vector<std::string> args) const {
-    mmclaw::util::SubprocessOptions options;
-    options.argv = {MMCLAW_BINARY, "--config", gateway_->config_path().string()};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=/nonexistent"};
-    options.timeout = 10s;
-    auto run = mmclaw::util::run_subprocess(options);
-    if (!run) throw std::runtime_error("cannot run mmclaw: " + run.error().message);
-    return *run;
+    return run_mmclaw_command(gateway_->config_path(), std::move(args));
   }
 
 };

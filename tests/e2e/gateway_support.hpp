@@ -29,6 +29,7 @@
 #include "support/mmsim_process.hpp"
 #include "support/temp_dir.hpp"
 #include "util/child_process.hpp"
+#include "util/subprocess.hpp"
 
 namespace mmclaw::e2e {
 
@@ -325,6 +326,22 @@ class Gateway {
   std::optional<util::ChildProcess> child_;
   Clock::time_point started_at_{};
 };
+
+// ---------------------------------------------------------------------------------------------
+// `mmclaw --config <config> <args...>` as a command run from a script (pairing, message,
+// directory): nothing of our environment leaks in; `stdin_data` is its standard input.
+inline util::SubprocessResult run_mmclaw_command(const std::filesystem::path& config, std::vector<std::string> args,
+                                                 std::string stdin_data = "") {
+  util::SubprocessOptions options;
+  options.argv = {MMCLAW_BINARY, "--config", config.string()};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.env = std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=/nonexistent"};
+  options.stdin_data = std::move(stdin_data);
+  options.timeout = std::chrono::seconds(20);
+  auto run = util::run_subprocess(options);
+  if (!run) throw std::runtime_error("cannot run mmclaw: " + run.error().message);
+  return *run;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Answers: the bot's live posts carrying props.mmclaw_reply_to = the answered post's id.
