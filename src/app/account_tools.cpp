@@ -1,8 +1,8 @@
 // The message tool's calls (issue 6, channel-behaviour §5.7): `react` on a post of the turn's
 // conversation, `send` to the conversation or any §5.1 target with at most one file (§5.4;
-// app/outbound_send does the delivery), `read` the conversation's recent posts when `actions.messages` allows it. Each
-// call's result is a text that goes back to the model; a refused or failed call is an
-// `Error: ...` text, never an exception.
+// app/outbound_send does the delivery), `read` the conversation's recent posts when
+// `actions.messages` allows it. Each call's result is a text that goes back to the model; a refused
+// or failed call is an `Error: ...` text, never an exception.
 
 #include <fmt/format.h>
 
