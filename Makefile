@@ -46,6 +46,7 @@ bench: build
 	$(BUILD_DIR)/bench/bench_gateway
 	$(BUILD_DIR)/bench/bench_burst
 	$(BUILD_DIR)/bench/bench_agent
+	$(BUILD_DIR)/bench/bench_message
 
 clean:
 	rm -rf build
