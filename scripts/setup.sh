@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package that mmclaw's build, tests, benchmarks and demo use.
+# Installs every Debian package that mmclaw's build, tests, benchmarks and demo use (prometheus:
+# its promtool checks the gateway's /metrics in the end-to-end tests).
 # Idempotent: when everything is present it does nothing (and needs no root).
 # Nothing is fetched from anywhere but Debian's archive.
 set -euo pipefail
@@ -10,6 +11,7 @@ packages=(
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 ca-certificates
+  prometheus
 )
 
 missing=()

@@ -168,8 +168,28 @@ asio::awaitable<void> AccountRuntime::Impl::answer_turn(TurnJob& job, const gate
   gateway::ReplyStream stream(reply_stream_options());
   StreamSignal signal(io_);
   ToolTurnState tools;
+  ++status_.counters.turns_started;
   co_await (compose_answer(job, context, stream, signal, tools) && pump_stream(job, stream, signal));
+  ++status_.counters.turns_finished;
   finish_reply(job, stream.outcome(), tools.first_post_id);
+}
+
+void AccountRuntime::Impl::observe_model_latency(const std::string& model_ref,
+                                                 std::chrono::steady_clock::time_point started,
+                                                 std::optional<std::chrono::steady_clock::time_point> first_token) {
+  if (model_ref.empty()) return;
+  const auto seconds = [&](std::chrono::steady_clock::time_point end) {
+    return std::chrono::duration<double>(end - started).count();
+  };
+  auto& counters = status_.counters;
+  // Keyed by the model that answered (or was tried last): bounded by the configured models.
+  const auto histogram = [&](auto& map) -> util::Histogram& {
+    auto it = map.find(model_ref);
+    if (it == map.end()) it = map.emplace(model_ref, util::Histogram(model_latency_buckets())).first;
+    return it->second;
+  };
+  histogram(counters.model_turn_seconds).observe(seconds(std::chrono::steady_clock::now()));
+  if (first_token) histogram(counters.model_first_token_seconds).observe(seconds(*first_token));
 }
 
 void AccountRuntime::Impl::deliver_final(gateway::ReplyStream& stream, StreamSignal& signal, std::string text,
@@ -276,7 +296,9 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   };
   // The stream sees the deltas as they come; a call asked again replaces what the failed one
   // streamed; text written before a tool round is a final reply of its own.
+  std::optional<std::chrono::steady_clock::time_point> first_token;
   request.on_delta = [&](const agent::Delta& delta) {
+    if (!first_token) first_token = std::chrono::steady_clock::now();
     stream.on_delta(delta, monotonic_now());
     signal.notify_delta();
   };
@@ -291,6 +313,7 @@ asio::awaitable<void> AccountRuntime::Impl::compose_answer(TurnJob& job, const g
   const auto started = std::chrono::steady_clock::now();
   auto result = co_await run_model_turn(io_, model_http_, std::move(request));
   *busy = false;
+  observe_model_latency(result.model_ref, started, first_token);
   log(result.ok ? log::Level::info : log::Level::warn, "model turn for post {} with {}: {} in {} ms ({} call{})",
       job.post_id, result.model_ref, result.ok ? "answered" : "failed",
       std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count(), result.calls,

@@ -99,7 +99,10 @@ asio::awaitable<AccountRuntime::Impl::ActionRun> AccountRuntime::Impl::run_strea
       // replaces the props wholesale, so the preview mark goes).
       if (action.final) patch.props = reply_props(job, part);
       auto patched = co_await api_.patch_post(action.post_id, std::move(patch));
-      if (!patched) fail(patched.error());
+      if (!patched)
+        fail(patched.error());
+      else
+        ++status_.counters.preview_edits;
       break;
     }
     case Kind::remove: {

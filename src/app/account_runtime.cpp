@@ -237,6 +237,7 @@ void AccountRuntime::update_snapshot(std::shared_ptr<const config::Snapshot> sna
 
 AccountStatus AccountRuntime::status() const {
   AccountStatus status = impl_->status_;
+  status.api = impl_->api_.stats();
   if (impl_->monitor_) {
     status.monitor = impl_->monitor_->status();
     status.counters.malformed_frames = impl_->monitor_->counters().malformed_frames;

@@ -21,12 +21,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "config/snapshot.hpp"
+#include "mattermost/api.hpp"
 #include "mattermost/monitor_fsm.hpp"
+#include "util/prometheus.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -65,14 +68,27 @@ struct AccountCounters {
   std::int64_t malformed_frames = 0;
   std::int64_t pairing_requests = 0;  // pairing codes issued
   std::int64_t reactions = 0;         // reactions queued as system events
+  std::int64_t turns_started = 0;     // answers begun (a retry of a post's answer counts again)
+  std::int64_t turns_finished = 0;    // answers that ran to their end (delivered or not)
+  std::int64_t preview_edits = 0;     // edits of posts while answers streamed (PUT /posts/{id}/patch)
   std::map<std::string, std::int64_t, std::less<>> drops;  // by reason code (self, no_mention, ...)
+  // Model call latency by model (`provider/model`): to the first token, and the whole turn.
+  std::map<std::string, util::Histogram, std::less<>> model_first_token_seconds;
+  std::map<std::string, util::Histogram, std::less<>> model_turn_seconds;
 };
+
+// The buckets of the model latency histograms, in seconds.
+inline const std::vector<double>& model_latency_buckets() {
+  static const std::vector<double> buckets{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+  return buckets;
+}
 
 struct AccountStatus {
   std::string account_id;
   config::Transport transport = config::Transport::websocket;
   mattermost::MonitorStatus monitor;  // for polling: state ready/identifying/auth_failed only
   AccountCounters counters;
+  mattermost::ApiStats api;  // the REST client's requests (by route and status) and 429s
 };
 
 class AccountRuntime {

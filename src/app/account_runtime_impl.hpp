@@ -244,6 +244,9 @@ struct AccountRuntime::Impl {
   asio::awaitable<void> compose_answer(TurnJob& job, const gateway::TurnContext& context, gateway::ReplyStream& stream,
                                        StreamSignal& signal, ToolTurnState& tools);
   // A final reply of the turn: tables rendered per markdown.tables, reasoning recognised (§5.6).
+  // The latency of a model turn (to its first token, and all of it) in the account's histograms.
+  void observe_model_latency(const std::string& model_ref, std::chrono::steady_clock::time_point started,
+                             std::optional<std::chrono::steady_clock::time_point> first_token);
   void deliver_final(gateway::ReplyStream& stream, StreamSignal& signal, std::string text, bool is_error,
                      bool may_be_reasoning = true);
   std::string command_reply(const agent::ControlCommand& command, const std::string& session_key);

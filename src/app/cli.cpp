@@ -12,6 +12,7 @@
 #include "app/cmd_directory.hpp"
 #include "app/cmd_message.hpp"
 #include "app/cmd_pairing.hpp"
+#include "app/cmd_status.hpp"
 #include "util/log.hpp"
 
 namespace mmclaw::app {
@@ -98,8 +99,10 @@ int run_cli(int argc, char** argv) {
   doctor->add_flag("--fix", fix, "Migrate legacy and third-party keys in the config file");
   doctor->callback(choose(Command::doctor));
 
-  app.add_subcommand("status", "Accounts, connection state and last errors of the running gateway")
-      ->callback(choose(Command::status));
+  StatusOptions status_options;
+  auto* status = app.add_subcommand("status", "Accounts, connection state and last errors of the running gateway");
+  status->add_flag("--json", status_options.json, "Print the gateway's readiness report as JSON");
+  status->callback(choose(Command::status));
 
   PairingOptions pairing_options;
   auto* pairing = app.add_subcommand("pairing", "Pending DM pairing requests");
@@ -199,7 +202,7 @@ int run_cli(int argc, char** argv) {
     case Command::config_show: return run_config_show(global);
     case Command::gateway: return run_gateway(global);
     case Command::doctor: return not_available("doctor");
-    case Command::status: return not_available("status");
+    case Command::status: return run_status(global, status_options);
     case Command::pairing_list: return run_pairing_list(global, pairing_options);
     case Command::pairing_approve: return run_pairing_approve(global, pairing_options);
     case Command::pairing_deny: return run_pairing_deny(global, pairing_options);

@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 
 #include "app/demo_chat.hpp"
+#include "util/free_port.hpp"
 #include "app/demo_http.hpp"
 #include "util/child_process.hpp"
 #include "util/strings.hpp"
@@ -821,8 +822,11 @@ int run_demo_session(const GlobalOptions& global, const DemoOptions& options) {
 
   // The gateway, with the example config pointed at them.
   const fs::path config_path = temp->path() / "openclaw.json";
+  // A port of its own for the gateway's HTTP surface, so the demo runs next to a real gateway.
+  auto gateway_port = util::free_loopback_port();
+  if (!gateway_port) return runtime_failure(gateway_port.error().message);
   demo::DemoEndpoints endpoints{mattermost_url, llm_url + "/v1", fixture->bot_token,
-                                (temp->path() / "mmclaw.db").string()};
+                                (temp->path() / "mmclaw.db").string(), *gateway_port};
   auto config = demo::make_demo_config(*example, endpoints);
   if (!config) return usage_failure(fmt::format("{}: {}", example_path.string(), config.error().message));
   {

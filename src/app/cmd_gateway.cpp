@@ -19,6 +19,7 @@
 
 #include "app/account_runtime.hpp"
 #include "app/cli_account.hpp"
+#include "app/gateway_http.hpp"
 #include "app/cmd_config.hpp"
 #include "app/config_reload.hpp"
 #include "app/turn_lanes.hpp"
@@ -140,6 +141,31 @@ class Gateway {
   }
 
   std::size_t account_count() const { return accounts_.size(); }
+
+  // The enabled accounts' status, in the config's order, for /readyz and /metrics; an account
+  // between two runtimes (a reload restarting it) reports as connecting.
+  GatewayReport report(std::int64_t started_at_ms) const {
+    GatewayReport out;
+    out.started_at_ms = started_at_ms;
+    out.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+    out.queued_jobs = lanes_.queued_jobs();
+    for (const auto& account : snapshot_->accounts) {
+      if (!account.enabled) continue;
+      const auto it = accounts_.find(account.id);
+      if (it != accounts_.end() && it->second.current) {
+        out.accounts.push_back(it->second.current->runtime->status());
+      } else {
+        AccountStatus waiting;
+        waiting.account_id = account.id;
+        waiting.transport = account.transport;
+        waiting.monitor.state = mattermost::MonitorState::connecting;
+        out.accounts.push_back(std::move(waiting));
+      }
+    }
+    return out;
+  }
   const config::Snapshot& snapshot() const { return *snapshot_; }
 
   // Reads the config again. An invalid file changes nothing: the gateway keeps serving with the
@@ -349,10 +375,21 @@ int run_gateway(const GlobalOptions& global) {
   // services. Coroutine frames still pending when it is destroyed touch nothing of theirs.
   asio::io_context io(1);
   Gateway gateway(io, **store, global, *proxy, snapshot);
+  // The HTTP surface: declared after the gateway, so it closes first; its port is taken before
+  // any account connects, so a port in use stops the start.
+  const std::int64_t started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+  GatewayHttp http_surface(io, snapshot->gateway, [&gateway, started_at_ms] { return gateway.report(started_at_ms); });
+  if (auto listening = http_surface.listen(); !listening) {
+    std::cerr << "mmclaw: " << listening.error().message << '\n';
+    return kExitFailure;
+  }
   if (!gateway.start()) {
     std::cerr << "mmclaw: the gateway cannot start; see the log\n";
     return kExitUsage;
   }
+  http_surface.start();
   log::info(kComponent, "mmclaw {} gateway starting: {} account{}, answering with the {} backend ({})",
             MMCLAW_VERSION, gateway.account_count(), gateway.account_count() == 1 ? "" : "s", *backend,
             snapshot->agent.primary_model.value_or(snapshot->providers.begin()->first));

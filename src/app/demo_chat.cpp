@@ -224,6 +224,7 @@ Result<std::string> make_demo_config(std::string_view example_text, const DemoEn
     }
   }
   ensure_object(ensure_object(root, "mmclaw"), "store")["path"] = endpoints.store_path;
+  if (endpoints.gateway_port != 0) ensure_object(root, "gateway")["port"] = endpoints.gateway_port;
   return json::serialize(parsed->root);
 }
 

@@ -87,11 +87,12 @@ struct DemoEndpoints {
   std::string model_base_url;  // http://127.0.0.1:PORT/v1 (llmsim)
   std::string bot_token;
   std::string store_path;  // absolute
+  int gateway_port = 0;    // gateway.port (the gateway's HTTP surface); 0 = leave the example's
 };
 
 // The config the demo's gateway runs with: the example config (JSON5 text, e.g.
 // examples/openclaw.json) with channels.mattermost.baseUrl and botToken, the baseUrl of every
-// models.providers entry and mmclaw.store.path replaced. Returns JSON text. Errors (invalid_input)
+// models.providers entry, mmclaw.store.path and (when given) gateway.port replaced. Returns JSON text. Errors (invalid_input)
 // when the example is not a JSON5 object or has no channels.mattermost object.
 Result<std::string> make_demo_config(std::string_view example_text, const DemoEndpoints& endpoints);
 

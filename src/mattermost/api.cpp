@@ -218,6 +218,7 @@ struct Api::Impl {
 
       ++stats_.requests;
       auto sent = co_await http_.send(request);
+      ++stats_.calls[RouteKey{call.method, route_template(call.path), sent ? static_cast<int>(sent->status) : 0}];
       if (!sent) {
         ApiError error = api_error_from_transport(sent.error(), secrets_);
         // The resolved-address check of http_options_with_ssrf_guard() refuses with the guard's

@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -107,7 +108,16 @@ struct PostPatch {
   std::optional<std::vector<std::string>> file_ids;
 };
 
+// Requests by method, route (route_template) and HTTP status (0: no response arrived).
+struct RouteKey {
+  std::string method;
+  std::string route;
+  int status = 0;
+  auto operator<=>(const RouteKey&) const = default;
+};
+
 struct ApiStats {
+  std::map<RouteKey, std::uint64_t> calls;
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
   std::uint64_t rate_limited = 0;  // 429 responses

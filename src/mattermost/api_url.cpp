@@ -158,4 +158,34 @@ Result<std::string> websocket_url(std::string_view base_url, const std::optional
   return url;
 }
 
+std::string route_template(std::string_view path) {
+  if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
+  std::string out;
+  std::string_view previous;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      out += '/';
+      path.remove_prefix(1);
+      continue;
+    }
+    const auto slash = path.find('/');
+    const std::string_view segment = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+    if (is_mattermost_id(segment))
+      out += "{id}";
+    else if (previous == "username")
+      out += "{username}";
+    else if (previous == "name")
+      out += "{name}";
+    else if (previous == "reactions")
+      out += "{emoji}";
+    else if (previous == "email")
+      out += "{email}";
+    else
+      out += segment;
+    previous = segment;
+  }
+  return out;
+}
+
 }  // namespace mmclaw::mattermost

@@ -33,6 +33,12 @@ std::string encode_path_segment(std::string_view segment);
 // A Mattermost id: exactly 26 characters of [a-z0-9].
 bool is_mattermost_id(std::string_view s) noexcept;
 
+// A REST path (below /api/v4, query allowed) as a route for metrics: the query dropped, every
+// 26-character id written `{id}`, and the segment after `username`, `name` (channel and team
+// names), `reactions` (an emoji) and `email` written `{username}`, `{name}`, `{emoji}`, `{email}`:
+// `/users/username/alice` → `/users/username/{username}`. No value of a user's ends up in it.
+std::string route_template(std::string_view path);
+
 // Where to resume a WebSocket (mattermost-protocol §1.6): the previous connection id and the next
 // sequence number expected.
 struct WebSocketResume {

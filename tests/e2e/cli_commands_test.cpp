@@ -33,8 +33,7 @@ TEST(CliCommands, UsageErrorsExitWithTwo) {
 
 TEST(CliCommands, CommandsNotBuiltYetSaySoAndExitWithTwo) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands{
-      {"doctor", {"doctor", "--fix"}},
-      {"status", {"status"}}};
+      {"doctor", {"doctor", "--fix"}}};
   for (const auto& [name, args] : commands) {
     const auto run = run_mmclaw(args);
     EXPECT_EQ(run.exit_code, 2) << name;
@@ -42,16 +41,18 @@ TEST(CliCommands, CommandsNotBuiltYetSaySoAndExitWithTwo) {
   }
 }
 
-// `mmclaw message` and `mmclaw directory` need a loadable config and an account; without them they
-// stop with 2 before talking to anyone (their work against mmsim: e2e/cli_message_test.cpp,
-// e2e/cli_directory_test.cpp).
-TEST(CliCommands, MessageAndDirectoryWithoutAConfigAreUsageErrors) {
+// `mmclaw message`, `mmclaw directory` and `mmclaw status` need a loadable config; without one
+// they stop with 2 before talking to anyone (their work against mmsim and a gateway:
+// e2e/cli_message_test.cpp, e2e/cli_directory_test.cpp, e2e/gateway_http_test.cpp).
+TEST(CliCommands, CommandsThatNeedAConfigStopWithTwoWithoutOne) {
   const std::vector<std::vector<std::string>> commands{
       {"message", "send", "--target", "@alice", "hello"},
       {"message", "react", "--post", "p1", "--emoji", "eyes"},
       {"message", "read", "--target", "#town-square"},
       {"directory", "channels"},
-      {"directory", "users", "--query", "al"}};
+      {"directory", "users", "--query", "al"},
+      {"status"},
+      {"status", "--json"}};
   for (auto args : commands) {
     args.insert(args.begin(), {"--config", "/nonexistent/openclaw.json"});
     const auto run = run_mmclaw(args);

@@ -19,7 +19,7 @@ const std::string kChannelSession = "session agent:main:mattermost:channel:" + s
 TEST_F(GatewayReloadE2e, ChatmodeChangeBySigusr1KeepsOneSocketTheSessionAndTheChannel) {
   GatewayOptions options;
   options.mattermost_extra = R"(chatmode: "oncall",)";
-  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";  // the signal alone reloads
+  options.gateway_extra = R"(reload: { mode: "off" },)";  // the signal alone reloads
   auto& gateway = start(options);
   const auto first = sim_->post_as("alice", kTownSquare, "@mmclaw before the reload");
   expect_one_answer(*sim_, first);
@@ -44,7 +44,7 @@ TEST_F(GatewayReloadE2e, ChatmodeChangeBySigusr1KeepsOneSocketTheSessionAndTheCh
 TEST_F(GatewayReloadE2e, ATurnInFlightDuringAReloadIsDeliveredToItsOwnChannel) {
   GatewayOptions options;
   options.mattermost_extra = R"(chatmode: "oncall",)";
-  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
+  options.gateway_extra = R"(reload: { mode: "off" },)";
   auto& gateway = start(options);
   // The answer's POST /posts takes 2 s: the reload happens while it is on its way.
   sim_->fault(json::object{{"action", "delay"}, {"method", "POST"}, {"path", "/api/v4/posts"}, {"ms", 2000}, {"count", 1}});
@@ -64,7 +64,7 @@ TEST_F(GatewayReloadE2e, ATurnInFlightDuringAReloadIsDeliveredToItsOwnChannel) {
 
 TEST_F(GatewayReloadE2e, AnInvalidConfigOnReloadKeepsTheOldOneServing) {
   GatewayOptions options;
-  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
+  options.gateway_extra = R"(reload: { mode: "off" },)";
   auto& gateway = start(options);
   const auto socket_before = sim_->newest_bot_socket();
   gateway.write_config_text("{ channels: { mattermost: { dmPolicy: \"sometimes\", } ");
@@ -88,7 +88,7 @@ TEST_F(GatewayReloadE2e, AnInvalidConfigOnReloadKeepsTheOldOneServing) {
 
 TEST_F(GatewayReloadE2e, AFileChangeIsPickedUpWithoutASignal) {
   GatewayOptions options;
-  options.root_extra = R"(gateway: { reload: { debounceMs: 50 } },)";
+  options.gateway_extra = R"(reload: { debounceMs: 50 },)";
   auto& gateway = start(options);
   options.mattermost_extra = R"(chatmode: "onmessage",)";
   gateway.rewrite_config(*sim_, options);
@@ -100,10 +100,11 @@ TEST_F(GatewayReloadE2e, AFileChangeIsPickedUpWithoutASignal) {
 
 TEST_F(GatewayReloadE2e, AChangeThatTouchesNoAccountRestartsNothing) {
   GatewayOptions options;
-  options.root_extra = R"(gateway: { reload: { mode: "off" } },)";
+  options.gateway_extra = R"(reload: { mode: "off" },)";
   auto& gateway = start(options);
   const auto socket_before = sim_->newest_bot_socket();
-  options.root_extra = R"(gateway: { reload: { mode: "off" } }, session: { dmScope: "per-peer" },)";
+  options.gateway_extra = R"(reload: { mode: "off" },)";
+  options.root_extra = R"(session: { dmScope: "per-peer" },)";
   gateway.rewrite_config(*sim_, options);
   signal(SIGUSR1);
   gateway.wait_log("config reload: restarting none; starting none; stopping none; applied to new posts: session");

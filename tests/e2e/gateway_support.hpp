@@ -29,6 +29,7 @@
 #include "support/mmsim_process.hpp"
 #include "support/temp_dir.hpp"
 #include "util/child_process.hpp"
+#include "util/free_port.hpp"
 #include "util/subprocess.hpp"
 
 namespace mmclaw::e2e {
@@ -163,6 +164,8 @@ struct GatewayOptions {
   std::string group_policy = "open";
   std::string mattermost_extra;          // JSON5 members added to channels.mattermost, e.g. `groups: {...},`
   std::string root_extra;                // JSON5 members added at the top level, e.g. `session: {...},`
+  std::string gateway_extra;             // JSON5 members added to `gateway`, e.g. `reload: {...},`
+  std::uint16_t http_port = 0;           // gateway.port; 0: a free port, chosen when the config is written
   std::string mmclaw_extra;  // JSON5 members added to `mmclaw`, e.g. `agent: {...},`
   // The `models` and `agents` sections (the default: the echo backend).
   std::string models = R"(models: { providers: { echo: { api: "echo", models: [{ id: "echo" }] } } },
@@ -175,6 +178,7 @@ struct GatewayOptions {
 class Gateway {
  public:
   Gateway(const Mmsim& sim, GatewayOptions options = {}) : options_(std::move(options)) {
+    choose_port();
     config_path_ = dir_.write("openclaw.json5", config_text(sim));
   }
   Gateway(const Gateway&) = delete;
@@ -208,6 +212,7 @@ class Gateway {
     }},
   }},
   {}
+  gateway: {{ port: {}, {} }},
   mmclaw: {{
     store: {{ path: "{}" }},{}
     {}
@@ -217,16 +222,21 @@ class Gateway {
 )",
                        sim.base_url(), options_.bot_token, options_.dm_policy, options_.allow_from,
                        options_.group_policy, options_.use_websocket ? "" : "useWebSocket: false,",
-                       options_.mattermost_extra, options_.models, store_path().string(), timers,
-                       options_.mmclaw_extra, options_.root_extra);
+                       options_.mattermost_extra, options_.models, options_.http_port, options_.gateway_extra,
+                       store_path().string(), timers, options_.mmclaw_extra, options_.root_extra);
   }
 
   [[nodiscard]] const GatewayOptions& options() const { return options_; }
+  // The gateway's HTTP port (gateway.port) and the base URL of its HTTP surface.
+  [[nodiscard]] std::uint16_t http_port() const { return options_.http_port; }
+  [[nodiscard]] std::string http_url() const { return fmt::format("http://127.0.0.1:{}", options_.http_port); }
 
   // Writes a new config (for reload tests): the options' config, or `text` verbatim. Replaced by a
   // rename, as editors do, so the gateway never reads half a file.
   void rewrite_config(const Mmsim& sim, GatewayOptions options) {
+    const std::uint16_t port = options_.http_port;
     options_ = std::move(options);
+    if (options_.http_port == 0) options_.http_port = port;  // the running gateway keeps its port
     write_config_text(config_text(sim));
   }
   void write_config_text(std::string_view text) {
@@ -323,6 +333,14 @@ class Gateway {
   GatewayOptions options_;
   test::TempDir dir_;
   std::filesystem::path config_path_;
+  // A free port for gateway.port unless the options name one.
+  void choose_port() {
+    if (options_.http_port != 0) return;
+    auto port = util::free_loopback_port();
+    if (!port) throw std::runtime_error("no free port for the gateway: " + port.error().message);
+    options_.http_port = *port;
+  }
+
   std::optional<util::ChildProcess> child_;
   Clock::time_point started_at_{};
 };

@@ -111,6 +111,20 @@ TEST(ApiUrlTest, RecognisesMattermostIds) {
   EXPECT_FALSE(is_mattermost_id(""));
 }
 
+TEST(ApiUrlTest, RouteTemplatesHideIdsNamesAndQueries) {
+  EXPECT_EQ(route_template("/posts"), "/posts");
+  EXPECT_EQ(route_template("/users/me"), "/users/me");
+  EXPECT_EQ(route_template("/posts/abcdefghijklmnopqrstuvwxyz/patch"), "/posts/{id}/patch");
+  EXPECT_EQ(route_template("/channels/abcdefghijklmnopqrstuvwxyz/posts?since=5&per_page=200"), "/channels/{id}/posts");
+  EXPECT_EQ(route_template("/users/username/alice"), "/users/username/{username}");
+  EXPECT_EQ(route_template("/teams/abcdefghijklmnopqrstuvwxyz/channels/name/town-square"),
+            "/teams/{id}/channels/name/{name}");
+  EXPECT_EQ(route_template("/users/abcdefghijklmnopqrstuvwxyz/posts/bbbbbbbbbbbbbbbbbbbbbbbbbb/reactions/thumbsup"),
+            "/users/{id}/posts/{id}/reactions/{emoji}");
+  EXPECT_EQ(route_template("/users/email/a@example.com"), "/users/email/{email}");
+  EXPECT_EQ(route_template(""), "");
+}
+
 TEST(ApiUrlTest, BuildsTheWebSocketUrl) {
   struct Case {
     std::string_view base;
