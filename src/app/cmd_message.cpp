@@ -1,7 +1,6 @@
 #include "app/cmd_message.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -16,6 +15,7 @@
 #include "app/cli_account.hpp"
 #include "app/outbound_send.hpp"
 #include "app/media_files.hpp"
+#include "util/strings.hpp"
 
 namespace mmclaw::app {
 
@@ -58,14 +58,6 @@ std::string file_reference(const std::string& file) {
   return ec ? file : absolute.string();
 }
 
-std::string utc_time(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
 
 // A target that could not be resolved: a malformed one is a usage error naming the option.
 std::pair<int, std::string> target_failure(const mattermost::ResolveError& error) {
@@ -263,7 +255,7 @@ int run_message_read(const GlobalOptions& global, const MessageOptions& options)
   for (auto it = out.list.posts.rbegin(); it != out.list.posts.rend(); ++it) {
     if (it->delete_at != 0) continue;
     const auto name = out.usernames.find(it->user_id);
-    std::cout << fmt::format("{} {} {}{}: {}\n", utc_time(it->create_at), it->id,
+    std::cout << fmt::format("{} {} {}{}: {}\n", util::utc_time(it->create_at), it->id,
                              name != out.usernames.end() ? "@" + name->second : it->user_id,
                              it->root_id.empty() ? "" : fmt::format(" (in thread {})", it->root_id), it->message);
   }

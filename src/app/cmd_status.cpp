@@ -1,7 +1,6 @@
 #include "app/cmd_status.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <iostream>
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +12,7 @@
 #include "app/cmd_config.hpp"
 #include "app/gateway_http.hpp"
 #include "net/http_client.hpp"
+#include "util/strings.hpp"
 
 namespace mmclaw::app {
 
@@ -36,14 +36,6 @@ std::string duration_text(std::int64_t seconds) {
   return fmt::format("{}d {}h", seconds / 86400, seconds % 86400 / 3600);
 }
 
-std::string utc(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
 
 }  // namespace
 
@@ -104,7 +96,7 @@ int run_status(const GlobalOptions& global, const StatusOptions& options) {
       if (!field(a, "botUsername").empty()) line += fmt::format(" as @{}", field(a, "botUsername"));
       line += fmt::format(" ({})", field(a, "transport"));
       if (const auto* since = a.if_contains("connectedSinceMs"); since != nullptr && since->is_int64())
-        line += fmt::format(", connected since {}", utc(since->get_int64()));
+        line += fmt::format(", connected since {}", util::utc_time(since->get_int64()));
       line += fmt::format(", {} reconnects; posts: {} answered, {} failed, {} not answered", field(a, "reconnects"),
                           field(a, "postsAnswered"), field(a, "postsFailed"), field(a, "postsDropped"));
       std::cout << line << '\n';

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
 namespace mmclaw::util {
 
@@ -100,6 +101,15 @@ std::optional<std::string> closest_match(std::string_view word, std::span<const 
     }
   }
   return best;
+}
+
+std::string utc_time(std::int64_t unix_ms) {
+  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
 }
 
 }  // namespace mmclaw::util

@@ -3,6 +3,7 @@
 // usernames and config keys are ASCII.
 
 #include <optional>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,8 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept;
 std::vector<std::string_view> split(std::string_view s, char sep);
 std::string join(std::span<const std::string> parts, std::string_view sep);
+// `2026-11-22T06:00:00Z`: Unix milliseconds as a UTC time, to the second.
+std::string utc_time(std::int64_t unix_ms);
 
 // Edit distance counting adjacent swaps as one edit; ASCII case-insensitive, so `DMPolicy` is
 // 0 edits from `dmPolicy`.
