@@ -37,7 +37,7 @@
 #include "gateway/reply_stream.hpp"
 #include "mattermost/api.hpp"
 #include "mattermost/monitor.hpp"
-#include "mattermost/target_resolver.hpp"
+#include "mattermost/api_targets.hpp"
 #include "net/backoff.hpp"
 #include "net/http_client.hpp"
 #include "store/store.hpp"

@@ -17,7 +17,7 @@
 #include "app/cli.hpp"
 #include "config/snapshot.hpp"
 #include "mattermost/api.hpp"
-#include "mattermost/target_resolver.hpp"
+#include "mattermost/api_targets.hpp"
 #include "net/http_client.hpp"
 
 namespace mmclaw::app {

@@ -8,7 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "app/cli_account.hpp"
-#include "mattermost/directory_lookup.hpp"
+#include "mattermost/api_directory.hpp"
 
 namespace mmclaw::app {
 

@@ -2,7 +2,7 @@
 // The directory adapter's pure part (channel-behaviour §11): Mattermost channels and users turned
 // into directory entries (what `mmclaw directory` prints and what a send target can be built from),
 // the query filter, de-duplication, the limit, and the JSON and table renderings. The lookups over
-// the REST client are in directory_lookup.hpp. Pure: no I/O.
+// the REST client are in api_directory.hpp. Pure: no I/O.
 
 #include <cstddef>
 #include <optional>

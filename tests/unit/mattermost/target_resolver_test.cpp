@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "mattermost/target_resolver.hpp"
+#include "mattermost/api_targets.hpp"
 #include "unit/mattermost/api_client_fixture.hpp"
 
 namespace mmclaw::mattermost {

@@ -1,4 +1,4 @@
-#include "mattermost/target_resolver.hpp"
+#include "mattermost/api_targets.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

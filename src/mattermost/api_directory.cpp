@@ -1,4 +1,4 @@
-#include "mattermost/directory_lookup.hpp"
+#include "mattermost/api_directory.hpp"
 
 #include <iterator>
 
