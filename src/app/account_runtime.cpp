@@ -4,6 +4,7 @@
 
 #include "app/account_runtime_impl.hpp"
 #include "app/cli_account.hpp"
+#include "mattermost/buttons.hpp"
 
 namespace mmclaw::app {
 
@@ -32,6 +33,7 @@ AccountRuntime::Impl::Impl(asio::io_context& io, store::Store& store, net::HttpC
       approval_timer_(io) {
   status_.account_id = account_.id;
   status_.transport = account_.transport;
+  interaction_secret_ = mattermost::interaction_secret(account_.bot_token.value);
 }
 
 // --- tasks -------------------------------------------------------------------------------------
@@ -87,6 +89,7 @@ asio::awaitable<void> AccountRuntime::Impl::run() {
     if (stopping_) monitor_->stop();
     co_await monitor_->run();
   }
+  co_await unregister_slash_commands();
   flush_debounce_on_stop();
   // Queued turns stay in the lanes for the account's next runtime (a reload) or are forgotten
   // (they stay recorded in the store and are answered after the next start).
@@ -102,6 +105,7 @@ void AccountRuntime::Impl::disconnected() {
 void AccountRuntime::Impl::stop() {
   if (stopping_) return;
   stopping_ = true;
+  slash_.active = false;  // slash callbacks fail closed from now on
   if (monitor_) monitor_->stop();
   poll_timer_.cancel();
   sweep_retry_timer_.cancel();
@@ -203,6 +207,7 @@ void AccountRuntime::Impl::on_monitor_status(const mattermost::MonitorStatus& st
 void AccountRuntime::Impl::on_identified() {
   spawn(diagnose_membership(), "membership check");
   spawn(notify_approvals(), "pairing approvals");
+  spawn(register_slash_commands(), "slash command registration");
 }
 
 AccountRuntime::AccountRuntime(asio::io_context& io, store::Store& store, net::HttpClient& http,

@@ -26,6 +26,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "app/callback_http.hpp"
 #include "config/snapshot.hpp"
 #include "mattermost/api.hpp"
 #include "mattermost/monitor_fsm.hpp"
@@ -123,6 +124,15 @@ class AccountRuntime {
   void update_snapshot(std::shared_ptr<const config::Snapshot> snapshot);
 
   AccountStatus status() const;
+
+  // Button clicks for this account (channel-behaviour §8.3): every check in order; an accepted
+  // click is recorded before the 200 and answered once.
+  boost::asio::awaitable<CallbackReply> handle_interaction(CallbackRequest request);
+  // Native slash commands (§9.4). Active once at least one command was registered, until stop.
+  bool slash_active() const;
+  // The registered commands (tokens included: never log them), for routing between accounts.
+  const std::vector<mattermost::SlashCommand>& slash_commands() const;
+  boost::asio::awaitable<CallbackReply> handle_slash(CallbackRequest request);
 
   struct Impl;
 

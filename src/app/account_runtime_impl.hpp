@@ -22,6 +22,7 @@
 #include "agent/backends/echo.hpp"
 #include "agent/control_commands.hpp"
 #include "agent/message_tool.hpp"
+#include "app/callback_http.hpp"
 #include "app/outbound_send.hpp"
 #include "app/turn_lanes.hpp"
 #include "gateway/access.hpp"
@@ -35,6 +36,10 @@
 #include "gateway/pairing.hpp"
 #include "gateway/reactions.hpp"
 #include "gateway/reply_stream.hpp"
+#include "gateway/interaction_checks.hpp"
+#include "gateway/model_picker.hpp"
+#include "gateway/slash_commands.hpp"
+#include "gateway/slash_guards.hpp"
 #include "mattermost/api.hpp"
 #include "mattermost/monitor.hpp"
 #include "mattermost/api_targets.hpp"
@@ -82,6 +87,9 @@ inline std::chrono::milliseconds monotonic_now() {
 inline std::string baseline_key(std::string_view account_id) {
   return fmt::format("ingress.baseline.{}", account_id);
 }
+
+// A callback turn's time is the gateway's clock: its answer is looked for this far back.
+inline constexpr std::int64_t kCallbackClockMarginMs = 10 * 60 * 1000;
 
 // Where an inbound post came from.
 enum class Origin { live, caught_up, edited };
@@ -298,6 +306,47 @@ struct AccountRuntime::Impl {
                                                                         std::string channel_id,
                                                                         std::optional<std::size_t> part = {});
 
+  // --- callbacks: button clicks (account_clicks.cpp) ----------------------------------------------
+  asio::awaitable<CallbackReply> handle_interaction(CallbackRequest request);
+  // The sender of a click or slash command under the DM and group policies: nullopt = allowed;
+  // `pair` tells a DM sender who needs pairing.
+  std::optional<gateway::AccessReason> callback_access(const gateway::InboundFacts& facts, bool& pair);
+  // Records a callback turn with its ingress row; true when it is new (dispatch it).
+  Result<bool> record_callback_turn(const std::string& id, std::string_view kind, const boost::json::object& payload,
+                                    const std::string& channel_id);
+  // The job of a callback turn ("click" or "slash") from what was recorded.
+  TurnJob callback_job(const std::string& id, std::string_view kind, const boost::json::object& payload,
+                       const gateway::ChannelFacts& channel);
+  static bool is_callback_turn(std::string_view post_id);
+  // After a restart: the job rebuilt from the store and decided again under the current config.
+  asio::awaitable<AnswerStep> restore_callback_turn(TurnJob& job);
+
+  // --- callbacks: slash commands (account_slash.cpp) ---------------------------------------------
+  std::string slash_callback_url() const;
+  asio::awaitable<void> register_slash_commands();
+  asio::awaitable<void> unregister_slash_commands();
+  // §9.4 step 5: the command is still as registered in Mattermost (failures cached 5 s, lookups
+  // coalesced and rate-limited).
+  asio::awaitable<bool> slash_command_live(const mattermost::SlashCommand& registered);
+  // §9.4 step 6: nullopt when the sender may run the command, else the ephemeral answer.
+  asio::awaitable<std::optional<std::string>> authorise_slash(const gateway::SlashPayload& payload,
+                                                              gateway::InboundFacts& facts);
+  asio::awaitable<CallbackReply> handle_slash(CallbackRequest request);
+  asio::awaitable<void> post_slash_failure(std::string channel_id);
+
+  // --- the model picker (account_picker.cpp, §10) ------------------------------------------------
+  static bool picker_click(const boost::json::object& context);
+  // The picker a native command opens (`/model`, `/models [provider]`), or nullopt.
+  static std::optional<gateway::PickerState> picker_for_invocation(std::string_view text, std::string_view owner_id);
+  // The base session a native command of the user in the channel runs in, and its model.
+  std::string picker_session(const std::string& channel_id, const std::string& user_id,
+                             mattermost::ChannelType type) const;
+  std::string session_model(const std::string& session_key);
+  boost::json::object picker_props(const gateway::PickerView& view, const std::string& channel_id) const;
+  asio::awaitable<void> open_picker(std::string channel_id, gateway::PickerState state, mattermost::ChannelType type);
+  asio::awaitable<CallbackReply> handle_picker_click(const gateway::InteractionClick& click,
+                                                     const mattermost::Post& post, const gateway::InboundFacts& facts);
+
   // --- catch-up and polling ----------------------------------------------------------------------
   // The cursors a sweep starts from are read when the sweep is asked for, not when it runs: the
   // monitor asks right after a new hello, before the new socket's events, and a live post of the
@@ -369,6 +418,24 @@ struct AccountRuntime::Impl {
   std::optional<CursorSnapshot> pending_cursors_;  // the starting points of the next sweep
   bool stopping_ = false;
   int tasks_ = 0;
+
+  std::string interaction_secret_;  // signs and checks button contexts (§8.2): never logged
+  struct SlashLookup {
+    explicit SlashLookup(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer done;  // cancelled when the answer is in
+    std::optional<bool> ok;
+  };
+  struct SlashState {
+    bool active = false;  // at least one command registered and the account not stopping
+    std::string url;
+    std::vector<gateway::SlashCommandSpec> specs;
+    std::vector<mattermost::SlashCommand> registered;  // id, token, team, trigger, method, url
+    std::vector<std::string> created;                  // ids to delete when the account stops
+    gateway::LookupBudget budget;
+    std::map<std::string, std::int64_t, std::less<>> failed_until;  // command id -> ms
+    std::map<std::string, std::shared_ptr<SlashLookup>, std::less<>> lookups;
+    std::uint64_t sequence = 0;
+  } slash_;
 
   asio::steady_timer poll_timer_;
   asio::steady_timer sweep_retry_timer_;

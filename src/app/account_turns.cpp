@@ -75,6 +75,7 @@ asio::awaitable<void> AccountRuntime::Impl::answer_with_retries(TurnJob job, asi
 }
 
 asio::awaitable<AccountRuntime::Impl::AnswerStep> AccountRuntime::Impl::restore(TurnJob& job) {
+  if (is_callback_turn(job.post_id)) co_return co_await restore_callback_turn(job);
   auto fetched = co_await api_.get_post(job.post_id);
   if (!fetched) {
     if (fetched.error().error.kind == ErrorKind::not_found) {
@@ -191,7 +192,9 @@ void AccountRuntime::Impl::record_answered(const TurnJob& job, std::string_view 
 asio::awaitable<mattermost::ApiResult<std::string>> AccountRuntime::Impl::find_tagged_reply(
     const mattermost::Post& post, std::string channel_id, std::optional<std::size_t> part) {
   mattermost::PostsQuery query;
-  query.since = post.create_at > 0 ? post.create_at - 1 : 0;
+  // A callback turn's time is the gateway's clock, not the server's: look further back.
+  const std::int64_t margin = is_callback_turn(post.id) ? kCallbackClockMarginMs : 1;
+  query.since = post.create_at > margin ? post.create_at - margin : 0;
   auto list = co_await api_.get_channel_posts(std::move(channel_id), query);
   if (!list) co_return std::unexpected(list.error());
   for (const auto& candidate : list->posts) {

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/url/parse.hpp>
 
 #include "app/account_runtime.hpp"
 #include "app/cli_account.hpp"
@@ -24,6 +25,9 @@
 #include "app/config_reload.hpp"
 #include "app/turn_lanes.hpp"
 #include "config/diff.hpp"
+#include "gateway/slash_commands.hpp"
+#include "gateway/slash_guards.hpp"
+#include "mattermost/buttons.hpp"
 #include "mattermost/api.hpp"
 #include "net/http_client.hpp"
 #include "net/proxy.hpp"
@@ -213,6 +217,57 @@ class Gateway {
 
   std::function<void(const config::Snapshot&)> on_reloaded;
 
+  // §9.3: every callbackPath and the path of every callbackUrl the config names.
+  bool is_slash_path(std::string_view path) const {
+    for (const auto& account : snapshot_->accounts) {
+      if (account.commands.callback_path == path) return true;
+      if (account.commands.callback_url) {
+        auto url = boost::urls::parse_uri(util::trim(*account.commands.callback_url));
+        if (url && url->path() == path) return true;
+      }
+    }
+    return false;
+  }
+
+  // §9.3: the in-flight limiter, then the accounts whose slash commands are active.
+  asio::awaitable<CallbackReply> slash(CallbackRequest request) {
+    std::vector<std::shared_ptr<Running>> active;
+    for (const auto& [id, slot] : accounts_)
+      if (slot.current && slot.current->runtime->slash_active()) active.push_back(slot.current);
+    const std::string bucket = gateway::inflight_bucket(request.authorization, [&](std::string_view token) {
+      bool known = false;
+      for (const auto& running : active)
+        for (const auto& command : running->runtime->slash_commands())
+          known = mattermost::tokens_equal(command.token, token) || known;
+      return known;
+    });
+    if (!slash_limiter_.try_acquire(bucket)) co_return text_reply(429, "Too Many Requests");
+    struct Release {
+      gateway::InflightLimiter& limiter;
+      std::string bucket;
+      ~Release() { limiter.release(bucket); }
+    } release{slash_limiter_, bucket};
+    if (active.empty()) co_return ephemeral_reply(503, gateway::kSlashNotReady);
+    if (active.size() == 1) co_return co_await active.front()->runtime->handle_slash(std::move(request));
+    const auto payload = gateway::parse_slash_payload(request.content_type, request.body);
+    if (!payload) co_return ephemeral_reply(400, gateway::kSlashInvalidPayload);
+    std::vector<std::span<const mattermost::SlashCommand>> lists;
+    for (const auto& running : active) lists.emplace_back(running->runtime->slash_commands());
+    const auto routed = gateway::route_slash_payload(lists, *payload);
+    if (!routed.account) co_return ephemeral_reply(static_cast<unsigned>(routed.status), routed.text);
+    co_return co_await active[*routed.account]->runtime->handle_slash(std::move(request));
+  }
+
+  // §8.3: the clicks of one account.
+  asio::awaitable<CallbackReply> interaction(std::string account_id, CallbackRequest request) {
+    const auto* account = snapshot_->find_account(account_id);
+    if (account == nullptr || !account->enabled) co_return error_reply(404, "Not Found");
+    const auto it = accounts_.find(account->id);
+    if (it == accounts_.end() || !it->second.current) co_return error_reply(503, "Service Unavailable");
+    const auto running = it->second.current;  // kept alive until the click is answered
+    co_return co_await running->runtime->handle_interaction(std::move(request));
+  }
+
  private:
   struct Running {
     std::shared_ptr<const config::Snapshot> snapshot;  // the one it started with
@@ -316,6 +371,7 @@ class Gateway {
   std::unique_ptr<net::HttpClient> model_http_;  // shared by every account's turns
   TurnLanes lanes_;
   std::map<std::string, Slot> accounts_;
+  gateway::InflightLimiter slash_limiter_;
   bool stopping_ = false;
 };
 
@@ -380,7 +436,14 @@ int run_gateway(const GlobalOptions& global) {
   const std::int64_t started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count();
-  GatewayHttp http_surface(io, snapshot->gateway, [&gateway, started_at_ms] { return gateway.report(started_at_ms); });
+  GatewayHttp::Callbacks callbacks;
+  callbacks.is_slash_path = [&gateway](std::string_view path) { return gateway.is_slash_path(path); };
+  callbacks.slash = [&gateway](CallbackRequest request) { return gateway.slash(std::move(request)); };
+  callbacks.interaction = [&gateway](std::string account, CallbackRequest request) {
+    return gateway.interaction(std::move(account), std::move(request));
+  };
+  GatewayHttp http_surface(io, snapshot->gateway, [&gateway, started_at_ms] { return gateway.report(started_at_ms); },
+                           std::move(callbacks));
   if (auto listening = http_surface.listen(); !listening) {
     std::cerr << "mmclaw: " << listening.error().message << '\n';
     return kExitFailure;

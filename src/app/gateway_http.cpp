@@ -29,6 +29,40 @@ net::HttpResponse error_response(unsigned status, std::string_view error) {
   return json_response(status, boost::json::object{{"error", error}});
 }
 
+constexpr std::string_view kInteractionsPrefix = "/mattermost/interactions/";
+constexpr std::chrono::milliseconds kSlashBodyTimeout{5000};
+
+std::string_view path_of(boost::beast::string_view target) {
+  std::string_view path(target.data(), target.size());
+  if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
+  return path;
+}
+
+template <class Key>
+std::string header(const net::HttpRequest& request, Key key) {
+  const auto it = request.find(key);
+  return it == request.end() ? std::string() : std::string(it->value());
+}
+
+CallbackRequest callback_request(net::HttpRequest& request, const net::RequestContext& context) {
+  CallbackRequest out;
+  out.method = std::string(request.method_string());
+  out.path = std::string(path_of(request.target()));
+  out.content_type = header(request, http::field::content_type);
+  out.authorization = header(request, http::field::authorization);
+  out.forwarded_for = header(request, "X-Forwarded-For");
+  out.real_ip = header(request, "X-Real-IP");
+  out.peer_ip = context.remote_ip;
+  out.body = std::move(request.body());
+  return out;
+}
+
+net::HttpResponse to_response(CallbackReply reply) {
+  auto response = net::make_response(reply.status, std::move(reply.body), std::move(reply.content_type));
+  if (!reply.allow.empty()) response.set(http::field::allow, reply.allow);
+  return response;
+}
+
 }  // namespace
 
 std::string gateway_bind_host(const config::GatewayConfig& gateway) {
@@ -48,8 +82,12 @@ std::string gateway_local_host(const config::GatewayConfig& gateway) {
   return host;
 }
 
-GatewayHttp::GatewayHttp(asio::io_context& io, const config::GatewayConfig& gateway, Report report)
-    : host_(gateway_bind_host(gateway)), wanted_port_(static_cast<std::uint16_t>(gateway.port)), report_(std::move(report)) {
+GatewayHttp::GatewayHttp(asio::io_context& io, const config::GatewayConfig& gateway, Report report,
+                         Callbacks callbacks)
+    : host_(gateway_bind_host(gateway)),
+      wanted_port_(static_cast<std::uint16_t>(gateway.port)),
+      report_(std::move(report)),
+      callbacks_(std::move(callbacks)) {
   if (gateway.bind == config::BindMode::tailnet)
     log::warn(kComponent, "gateway.bind \"tailnet\" is served on 127.0.0.1 (set gateway.bind to \"custom\" with "
                           "gateway.customBindHost to listen on the tailnet address)");
@@ -60,9 +98,32 @@ GatewayHttp::GatewayHttp(asio::io_context& io, const config::GatewayConfig& gate
   options.header_timeout = std::chrono::seconds(10);
   options.body_timeout = std::chrono::seconds(10);
   options.max_connections = 256;
-  auto handler = [this](net::HttpRequest& request, const net::RequestContext&) -> asio::awaitable<net::HttpResponse> {
-    std::string_view target(request.target().data(), request.target().size());
-    if (const auto query = target.find('?'); query != std::string_view::npos) target = target.substr(0, query);
+  options.body_timeout_for = [this](const http::request_header<>& header) {
+    return is_slash(path_of(header.target())) ? kSlashBodyTimeout : std::chrono::milliseconds(10000);
+  };
+  // §8.3 and §9.4 name the answers to a body too large or too slow.
+  options.body_error_reply = [this](http::status status, const http::request_header<>& header) {
+    const bool too_large = status == http::status::payload_too_large;
+    const std::string_view path = path_of(header.target());
+    CallbackReply reply;
+    if (path.starts_with(kInteractionsPrefix))
+      reply = error_reply(static_cast<unsigned>(status), too_large ? "Payload too large" : "Request body timeout");
+    else if (is_slash(path))
+      reply = text_reply(static_cast<unsigned>(status), too_large ? "Payload Too Large" : "Request body timeout");
+    else
+      reply = error_reply(static_cast<unsigned>(status), too_large ? "Payload Too Large" : "Request Timeout");
+    return to_response(std::move(reply));
+  };
+  auto handler = [this](net::HttpRequest& request,
+                        const net::RequestContext& context) -> asio::awaitable<net::HttpResponse> {
+    const std::string_view target = path_of(request.target());
+    if (callbacks_.interaction && target.starts_with(kInteractionsPrefix) &&
+        target.size() > kInteractionsPrefix.size() &&
+        target.find('/', kInteractionsPrefix.size()) == std::string_view::npos) {
+      std::string account(target.substr(kInteractionsPrefix.size()));
+      co_return to_response(co_await callbacks_.interaction(std::move(account), callback_request(request, context)));
+    }
+    if (is_slash(target)) co_return to_response(co_await callbacks_.slash(callback_request(request, context)));
     const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
     if (target != "/healthz" && target != "/readyz" && target != "/metrics") co_return error_response(404, "Not Found");
     if (!get) {
@@ -80,6 +141,10 @@ GatewayHttp::GatewayHttp(asio::io_context& io, const config::GatewayConfig& gate
 
 GatewayHttp::~GatewayHttp() = default;
 
+bool GatewayHttp::is_slash(std::string_view path) const {
+  return callbacks_.slash && callbacks_.is_slash_path && callbacks_.is_slash_path(path);
+}
+
 Result<void> GatewayHttp::listen() {
   auto listening = server_->listen();
   if (!listening)
@@ -91,7 +156,8 @@ Result<void> GatewayHttp::listen() {
 
 void GatewayHttp::start() {
   server_->start();
-  log::info(kComponent, "listening on {}:{} (/healthz, /readyz, /metrics)", host_, server_->port());
+  log::info(kComponent, "listening on {}:{} (/healthz, /readyz, /metrics{})", host_, server_->port(),
+            callbacks_.interaction ? ", /mattermost/interactions/<account>, slash command callbacks" : "");
 }
 
 asio::awaitable<void> GatewayHttp::stop() {

@@ -219,4 +219,27 @@ bool live_command_matches(const mattermost::SlashCommand& live, const mattermost
          live.url == registered.url && token_ok;
 }
 
+SlashRouting route_slash_payload(std::span<const std::span<const mattermost::SlashCommand>> accounts,
+                                 const SlashPayload& payload) {
+  const std::string trigger = payload_trigger(payload.command);
+  std::vector<std::size_t> by_token;
+  std::vector<std::size_t> by_slot;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    bool token = false;
+    bool slot = false;
+    for (const auto& command : accounts[i]) {
+      // Every token is compared, so the time taken does not tell which one matched.
+      token = mattermost::tokens_equal(command.token, payload.token) || token;
+      slot = slot || (command.team_id == payload.team_id && util::to_lower(command.trigger) == trigger);
+    }
+    if (token) by_token.push_back(i);
+    if (slot) by_slot.push_back(i);
+  }
+  if (by_token.size() == 1) return {by_token.front(), 0, {}};
+  if (by_token.size() > 1) return {std::nullopt, 409, kSlashTokenConflict};
+  if (by_slot.size() == 1) return {by_slot.front(), 0, {}};
+  if (by_slot.size() > 1) return {std::nullopt, 409, kSlashCommandConflict};
+  return {std::nullopt, 401, kSlashUnauthorizedToken};
+}
+
 }  // namespace mmclaw::gateway

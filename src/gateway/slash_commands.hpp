@@ -105,4 +105,22 @@ const mattermost::SlashCommand* match_registered(std::span<const mattermost::Sla
 // team, trigger, method P, URL and token (constant-time).
 bool live_command_matches(const mattermost::SlashCommand& live, const mattermost::SlashCommand& registered);
 
+// ---- Routing between accounts (§9.3) ---------------------------------------------------------
+
+inline constexpr std::string_view kSlashTokenConflict = "Conflict: command token is not unique across accounts.";
+inline constexpr std::string_view kSlashCommandConflict = "Conflict: slash command is not unique across accounts.";
+
+// Which of several active accounts a payload is for: `account` (an index into `accounts`, each the
+// commands one account registered) when exactly one account registered the payload's token
+// (constant-time), else, when no account has the token, exactly one registered its team and
+// trigger. Otherwise `status` and `text`: 401 kSlashUnauthorizedToken when none matches, 409
+// kSlashTokenConflict / kSlashCommandConflict when several do.
+struct SlashRouting {
+  std::optional<std::size_t> account;
+  int status = 0;
+  std::string_view text;
+};
+SlashRouting route_slash_payload(std::span<const std::span<const mattermost::SlashCommand>> accounts,
+                                 const SlashPayload& payload);
+
 }  // namespace mmclaw::gateway

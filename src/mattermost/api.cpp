@@ -567,16 +567,20 @@ boost::asio::awaitable<ApiResult<void>> Api::remove_reaction(std::string user_id
 
 // --- slash commands ---
 
-boost::asio::awaitable<ApiResult<std::vector<SlashCommand>>> Api::list_commands(std::string team_id,
-                                                                                bool custom_only) {
+boost::asio::awaitable<ApiResult<std::vector<SlashCommand>>> Api::list_commands(
+    std::string team_id, bool custom_only, std::optional<std::chrono::milliseconds> timeout) {
   auto path = fmt::format("/commands?team_id={}&custom_only={}", encode_path_segment(team_id),
                           custom_only ? "true" : "false");
-  return impl_->fetch<std::vector<SlashCommand>>(Impl::get(std::move(path)), &slash_commands_from_json);
+  auto call = Impl::get(std::move(path));
+  if (timeout) call.timeouts.total = *timeout;
+  co_return co_await impl_->fetch<std::vector<SlashCommand>>(std::move(call), &slash_commands_from_json);
 }
 
-boost::asio::awaitable<ApiResult<SlashCommand>> Api::get_command(std::string command_id) {
-  return impl_->fetch<SlashCommand>(Impl::get("/commands/" + encode_path_segment(command_id)),
-                                    &slash_command_from_json);
+boost::asio::awaitable<ApiResult<SlashCommand>> Api::get_command(std::string command_id,
+                                                                 std::optional<std::chrono::milliseconds> timeout) {
+  auto call = Impl::get("/commands/" + encode_path_segment(command_id));
+  if (timeout) call.timeouts.total = *timeout;
+  co_return co_await impl_->fetch<SlashCommand>(std::move(call), &slash_command_from_json);
 }
 
 boost::asio::awaitable<ApiResult<SlashCommand>> Api::create_command(SlashCommand command) {

@@ -188,9 +188,11 @@ class Api {
                                                           std::string emoji_name);
 
   // --- slash commands ---
-  boost::asio::awaitable<ApiResult<std::vector<SlashCommand>>> list_commands(std::string team_id,
-                                                                             bool custom_only = true);
-  boost::asio::awaitable<ApiResult<SlashCommand>> get_command(std::string command_id);
+  // `timeout` bounds this one request (the live validation of §9.4 allows 1 s).
+  boost::asio::awaitable<ApiResult<std::vector<SlashCommand>>> list_commands(
+      std::string team_id, bool custom_only = true, std::optional<std::chrono::milliseconds> timeout = {});
+  boost::asio::awaitable<ApiResult<SlashCommand>> get_command(std::string command_id,
+                                                              std::optional<std::chrono::milliseconds> timeout = {});
   boost::asio::awaitable<ApiResult<SlashCommand>> create_command(SlashCommand command);
   boost::asio::awaitable<ApiResult<SlashCommand>> update_command(SlashCommand command);
   boost::asio::awaitable<ApiResult<void>> delete_command(std::string command_id);

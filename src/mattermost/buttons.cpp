@@ -534,6 +534,11 @@ std::string interaction_callback_url(std::optional<std::string> callback_base_ur
       return fmt::format("{}{}{}", base, kInteractionsPathPrefix, account_id);
     }
   }
+  return fmt::format("{}{}{}", gateway_base_url(std::move(custom_bind_host), port), kInteractionsPathPrefix,
+                     account_id);
+}
+
+std::string gateway_base_url(std::optional<std::string> custom_bind_host, int port) {
   std::string host = custom_bind_host ? std::string(util::trim(*custom_bind_host)) : std::string();
   if (host.empty() || is_unspecified_address(host)) {
     host = "localhost";
@@ -541,7 +546,7 @@ std::string interaction_callback_url(std::optional<std::string> callback_base_ur
     host = fmt::format("[{}]", host);
   }
   if (port < 1 || port > 65535) port = kDefaultGatewayPort;
-  return fmt::format("http://{}:{}{}{}", host, port, kInteractionsPathPrefix, account_id);
+  return fmt::format("http://{}:{}", host, port);
 }
 
 }  // namespace mmclaw::mattermost

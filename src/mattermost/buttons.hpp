@@ -105,6 +105,10 @@ boost::json::object button_attachments_props(std::span<const ButtonSpec> buttons
 // `custom_bind_host` trimmed; blank or an unspecified address (`0.0.0.0`, `::`, `::0`,
 // `0:0:0:0:0:0:0:0`, any spelling of it, bracketed or not) → `localhost`; an IPv6 literal is
 // bracketed (kept as is when it already is). A port outside 1..65535 → kDefaultGatewayPort.
+// `http://<host>:<port>` with the host and port rules of interaction_callback_url: where Mattermost
+// reaches the gateway when no callback URL is configured (also for slash commands, §9.2).
+std::string gateway_base_url(std::optional<std::string> custom_bind_host, int port);
+
 std::string interaction_callback_url(std::optional<std::string> callback_base_url,
                                      std::string_view account_id, std::optional<std::string> custom_bind_host,
                                      int port);

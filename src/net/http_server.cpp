@@ -156,10 +156,12 @@ asio::awaitable<bool> write_response(Connection& c, HttpResponse& res, milliseco
   co_return !ec;
 }
 
-asio::awaitable<void> reply_and_close(Connection& c, http::status status, milliseconds timeout) {
+asio::awaitable<void> reply_and_close(Connection& c, http::status status, milliseconds timeout,
+                                      std::optional<HttpResponse> reply = std::nullopt) {
   log::debug(kComponent, "connection {}: {} {}", c.id, static_cast<unsigned>(status),
              http::obsolete_reason(status));
-  auto res = error_reply(status);
+  auto res = reply ? std::move(*reply) : error_reply(status);
+  res.keep_alive(false);
   if (co_await write_response(c, res, timeout, false)) co_await linger_close(c);
 }
 
@@ -522,8 +524,15 @@ asio::awaitable<bool> HttpServer::Impl::serve_one(Connection& c, RequestContext&
 
   const auto& header = parser.get().base();
   const std::size_t limit = body_limit ? body_limit(header) : options.default_body_limit;
+  const auto body_error = [&](http::status status) -> std::optional<HttpResponse> {
+    if (!options.body_error_reply) return std::nullopt;
+    auto reply = options.body_error_reply(status, header);
+    reply.prepare_payload();
+    return reply;
+  };
   if (const auto length = parser.content_length(); length && *length > limit) {
-    co_await reply_and_close(c, http::status::payload_too_large, options.write_timeout);
+    co_await reply_and_close(c, http::status::payload_too_large, options.write_timeout,
+                             body_error(http::status::payload_too_large));
     co_return false;
   }
   const bool is_upgrade = upgrade && beast::websocket::is_upgrade(parser.get());
@@ -537,15 +546,17 @@ asio::awaitable<bool> HttpServer::Impl::serve_one(Connection& c, RequestContext&
       if (ec) co_return false;
     }
     parser.body_limit(limit);
-    c.arm(options.body_timeout);
+    c.arm(options.body_timeout_for ? options.body_timeout_for(header) : options.body_timeout);
     auto [body_ec, body_n] = co_await http::async_read(c.stream, c.buffer, parser, kUseTuple);
     c.disarm();
     if (body_ec) {
       if (c.closing) co_return false;
       if (c.timed_out) {
-        co_await reply_and_close(c, http::status::request_timeout, options.write_timeout);
+        co_await reply_and_close(c, http::status::request_timeout, options.write_timeout,
+                                 body_error(http::status::request_timeout));
       } else if (body_ec == http::error::body_limit) {
-        co_await reply_and_close(c, http::status::payload_too_large, options.write_timeout);
+        co_await reply_and_close(c, http::status::payload_too_large, options.write_timeout,
+                                 body_error(http::status::payload_too_large));
       } else if (body_ec != http::error::partial_message && is_http_parse_error(body_ec)) {
         log::debug(kComponent, "connection {}: bad request body: {}", c.id, body_ec.message());
         co_await reply_and_close(c, http::status::bad_request, options.write_timeout);

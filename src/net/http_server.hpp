@@ -33,6 +33,9 @@ namespace http = boost::beast::http;
 using HttpRequest = http::request<http::string_body>;
 using HttpResponse = http::response<http::string_body>;
 
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;                           // 0 = an ephemeral port; read it back with port()
@@ -43,6 +46,13 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30000};
   std::size_t max_connections = 1024;  // further connections are closed at accept
+  // The body's read time for a request, decided from its header (a route with its own limit);
+  // body_timeout when unset.
+  std::function<std::chrono::milliseconds(const http::request_header<>&)> body_timeout_for;
+  // The reply to a request whose body is too large (413) or too slow (408), decided from its
+  // header (a route that answers in its own format); the plain reason phrase when unset. The
+  // connection closes after it either way.
+  std::function<HttpResponse(http::status, const http::request_header<>&)> body_error_reply;
 };
 
 // Lets a handler send its response in pieces (server-sent events, slow or endless bodies) instead

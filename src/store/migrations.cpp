@@ -140,11 +140,40 @@ CREATE TABLE transcript_messages (
 ) STRICT;
 )sql";
 
+// Callback turns and slash commands (issue 9). A callback turn (a button click, a native slash
+// command) is keyed as its ingress row, which holds its state; payload is the JSON text the gateway
+// needs to run it again after a restart. Slash registrations are what a callback request is checked
+// against, tokens included, so they outlive a restart (ARCHITECTURE.md, rule 8); `created` (0 or 1)
+// says whether this gateway created the command and so deletes it again.
+constexpr std::string_view create_callback_turns_and_slash_commands_sql = R"sql(
+CREATE TABLE callback_turns (
+  account_id TEXT    NOT NULL,
+  id         TEXT    NOT NULL,
+  kind       TEXT    NOT NULL CHECK (kind IN ('click', 'slash')),
+  payload    TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, id)
+) STRICT;
+
+CREATE TABLE slash_registrations (
+  account_id    TEXT    NOT NULL,
+  team_id       TEXT    NOT NULL,
+  trigger       TEXT    NOT NULL,
+  command_id    TEXT    NOT NULL,
+  token         TEXT    NOT NULL,
+  url           TEXT    NOT NULL,
+  created       INTEGER NOT NULL CHECK (created IN (0, 1)),
+  registered_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, team_id, trigger)
+) STRICT;
+)sql";
+
 constexpr std::array migrations_list{
     Migration{1, "create_meta", create_meta_sql},
     Migration{2, "create_ingress", create_ingress_sql},
     Migration{3, "create_pairing_and_threads", create_pairing_and_threads_sql},
     Migration{4, "create_sessions_and_transcripts", create_sessions_and_transcripts_sql},
+    Migration{5, "create_callback_turns_and_slash_commands", create_callback_turns_and_slash_commands_sql},
 };
 
 std::int64_t now_millis() {

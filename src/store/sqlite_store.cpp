@@ -24,6 +24,7 @@
 #include <boost/json/value.hpp>
 
 #include "util/strings.hpp"
+#include "util/utf8.hpp"
 
 namespace mmclaw::store {
 namespace {
@@ -238,6 +239,45 @@ Result<void> run(Statement& statement) {
   return {};
 }
 
+// What admit_post and record_callback_turn check of the post before they touch the store.
+Result<void> check_post(const IngressRecord& post) {
+  if (auto ok = check_ids(post.account_id, post.post_id); !ok) return ok;
+  if (auto ok = check_id("the channel id", post.channel_id); !ok) return ok;
+  if (post.root_id.find('\0') != std::string::npos) {
+    return fail(Error::invalid_input("the root id must not contain a NUL byte"));
+  }
+  if (auto ok = check_time("create_at", post.create_at); !ok) return ok;
+  return check_time("update_at", post.update_at);
+}
+
+// The admission itself, inside a transaction the caller holds, so that record_callback_turn can
+// keep its turn in the same one. Insert first: in the common case (a new post) that is the only
+// statement, and the conflict target makes the check-and-record one step for every replica sharing
+// a PostgreSQL store.
+Result<AdmitOutcome> admit_in_transaction(Database& db, const IngressRecord& post, std::int64_t now_ms) {
+  auto insert = db.prepare(
+      "INSERT INTO ingress_posts (account_id, post_id, channel_id, root_id, create_at, update_at, state, "
+      "recorded_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?7) "
+      "ON CONFLICT (account_id, post_id) DO NOTHING");
+  if (!insert) return fail(std::move(insert.error()));
+  insert->bind_text(1, post.account_id)
+      .bind_text(2, post.post_id)
+      .bind_text(3, post.channel_id)
+      .bind_text(4, post.root_id)
+      .bind_int64(5, post.create_at)
+      .bind_int64(6, post.update_at)
+      .bind_int64(7, now_ms);
+  if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+  if (db.changes() == 1) return AdmitOutcome::new_post;
+
+  auto existing = select_ingress_post(db, post.account_id, post.post_id);
+  if (!existing) return fail(std::move(existing.error()));
+  if (!*existing) return fail(Error::permanent("the conflicting ingress row vanished"));
+  const IngressState state = (*existing)->state;
+  return state == IngressState::answered || state == IngressState::dead ? AdmitOutcome::duplicate_done
+                                                                        : AdmitOutcome::duplicate_pending;
+}
+
 // ---- Pairing helpers ----
 
 // Pairing codes are compared as the user may type them: surrounding blanks and case do not matter.
@@ -402,42 +442,8 @@ Result<void> SqliteStore::set_meta(std::string_view key, std::string_view value)
 }
 
 Result<AdmitOutcome> SqliteStore::admit_post(const IngressRecord& post, std::int64_t now_ms) {
-  auto checked = [&]() -> Result<void> {
-    if (auto ok = check_ids(post.account_id, post.post_id); !ok) return ok;
-    if (auto ok = check_id("the channel id", post.channel_id); !ok) return ok;
-    if (post.root_id.find('\0') != std::string::npos) {
-      return fail(Error::invalid_input("the root id must not contain a NUL byte"));
-    }
-    if (auto ok = check_time("create_at", post.create_at); !ok) return ok;
-    return check_time("update_at", post.update_at);
-  }();
-  if (!checked) return fail_at(path_, std::move(checked.error()));
-
-  // Insert first: in the common case (a new post) that is the only statement, and the conflict
-  // target makes the check-and-record one step for every replica sharing a PostgreSQL store.
-  auto admitted = db_.transaction([&]() -> Result<AdmitOutcome> {
-    auto insert = db_.prepare(
-        "INSERT INTO ingress_posts (account_id, post_id, channel_id, root_id, create_at, update_at, state, "
-        "recorded_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?7) "
-        "ON CONFLICT (account_id, post_id) DO NOTHING");
-    if (!insert) return fail(std::move(insert.error()));
-    insert->bind_text(1, post.account_id)
-        .bind_text(2, post.post_id)
-        .bind_text(3, post.channel_id)
-        .bind_text(4, post.root_id)
-        .bind_int64(5, post.create_at)
-        .bind_int64(6, post.update_at)
-        .bind_int64(7, now_ms);
-    if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
-    if (db_.changes() == 1) return AdmitOutcome::new_post;
-
-    auto existing = select_ingress_post(db_, post.account_id, post.post_id);
-    if (!existing) return fail(std::move(existing.error()));
-    if (!*existing) return fail(Error::permanent("the conflicting ingress row vanished"));
-    const IngressState state = (*existing)->state;
-    return state == IngressState::answered || state == IngressState::dead ? AdmitOutcome::duplicate_done
-                                                                          : AdmitOutcome::duplicate_pending;
-  });
+  if (auto checked = check_post(post); !checked) return fail_at(path_, std::move(checked.error()));
+  auto admitted = db_.transaction([&]() { return admit_in_transaction(db_, post, now_ms); });
   if (!admitted) return fail_at(path_, std::move(admitted.error()));
   return *admitted;
 }
@@ -656,14 +662,27 @@ Result<std::int64_t> SqliteStore::prune_ingress(std::int64_t finished_before_ms,
     return fail_at(path_, Error::invalid_input("max_rows must be positive, got " + std::to_string(max_rows)));
   }
   // DELETE ... LIMIT is an optional sqlite feature and absent in PostgreSQL; a keyed subquery is not.
-  auto prune = db_.prepare(
-      "DELETE FROM ingress_posts WHERE (account_id, post_id) IN (SELECT account_id, post_id FROM "
-      "ingress_posts "
-      "WHERE state IN ('answered', 'dead') AND changed_at < ?1 ORDER BY changed_at LIMIT ?2)");
-  if (!prune) return fail_at(path_, std::move(prune.error()));
-  prune->bind_int64(1, finished_before_ms).bind_int64(2, max_rows);
-  if (auto ran = run(*prune); !ran) return fail_at(path_, std::move(ran.error()));
-  return db_.changes();
+  // Both deletes select the same batch: the order is total and nothing changes the rows in between,
+  // so a callback turn goes exactly when its ingress row does.
+  constexpr std::string_view batch =
+      "SELECT account_id, post_id FROM ingress_posts WHERE state IN ('answered', 'dead') AND changed_at < ?1 "
+      "ORDER BY changed_at, account_id, post_id LIMIT ?2";
+  auto pruned = db_.transaction([&]() -> Result<std::int64_t> {
+    auto turns =
+        db_.prepare("DELETE FROM callback_turns WHERE (account_id, id) IN (" + std::string(batch) + ")");
+    if (!turns) return fail(std::move(turns.error()));
+    turns->bind_int64(1, finished_before_ms).bind_int64(2, max_rows);
+    if (auto ran = run(*turns); !ran) return fail(std::move(ran.error()));
+
+    auto posts =
+        db_.prepare("DELETE FROM ingress_posts WHERE (account_id, post_id) IN (" + std::string(batch) + ")");
+    if (!posts) return fail(std::move(posts.error()));
+    posts->bind_int64(1, finished_before_ms).bind_int64(2, max_rows);
+    if (auto ran = run(*posts); !ran) return fail(std::move(ran.error()));
+    return db_.changes();
+  });
+  if (!pruned) return fail_at(path_, std::move(pruned.error()));
+  return *pruned;
 }
 
 // ---- DM pairing ----
@@ -1387,6 +1406,182 @@ Result<std::int64_t> SqliteStore::prune_transcripts(std::int64_t older_than_ms, 
   });
   if (!pruned) return fail_at(path_, std::move(pruned.error()));
   return *pruned;
+}
+
+// ---- Callback turns and slash command registrations ----
+
+namespace {
+
+// A callback turn's payload is what the gateway wrote; the bound keeps one bad request from
+// filling the store. Neither the payload nor the token is echoed into an error.
+constexpr std::size_t max_callback_payload = 64 * 1024;
+
+Result<void> check_callback_turn(const CallbackTurn& turn, const IngressRecord& ingress) {
+  if (auto ok = check_id("the account id", turn.account_id); !ok) return ok;
+  if (auto ok = check_id("the callback turn id", turn.id); !ok) return ok;
+  if (turn.kind != "click" && turn.kind != "slash") {
+    return fail(Error::invalid_input("the callback turn kind must be \"click\" or \"slash\""));
+  }
+  if (turn.payload.size() > max_callback_payload) {
+    return fail(Error::invalid_input("the callback turn payload must be at most " +
+                                     std::to_string(max_callback_payload) + " bytes, got " +
+                                     std::to_string(turn.payload.size())));
+  }
+  if (turn.payload.find('\0') != std::string::npos) {
+    return fail(Error::invalid_input("the callback turn payload must not contain a NUL byte"));
+  }
+  if (util::find_invalid_utf8(turn.payload) != std::string_view::npos) {
+    return fail(Error::invalid_input("the callback turn payload is not valid UTF-8"));
+  }
+  if (ingress.account_id != turn.account_id || ingress.post_id != turn.id) {
+    return fail(Error::invalid_input("the ingress post of callback turn " + turn.id + " of account " +
+                                     turn.account_id + " must have its account and id"));
+  }
+  return check_post(ingress);
+}
+
+Result<void> check_registration(std::size_t index, std::string_view account_id,
+                                const SlashRegistration& registration) {
+  auto checked = [&]() -> Result<void> {
+    if (registration.account_id != account_id) {
+      return fail(Error::invalid_input("it belongs to account " + registration.account_id + ", not " +
+                                       std::string(account_id)));
+    }
+    if (auto ok = check_id("the team id", registration.team_id); !ok) return ok;
+    if (auto ok = check_id("the command id", registration.command_id); !ok) return ok;
+    if (auto ok = check_id("the trigger", registration.trigger); !ok) return ok;
+    if (auto ok = check_id("the token", registration.token); !ok) return ok;
+    return check_id("the url", registration.url);
+  }();
+  if (!checked) {
+    checked.error().message = "slash registration " + std::to_string(index) + ": " + checked.error().message;
+  }
+  return checked;
+}
+
+}  // namespace
+
+Result<AdmitOutcome> SqliteStore::record_callback_turn(const CallbackTurn& turn, const IngressRecord& ingress,
+                                                       std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_callback_turn(turn, ingress); !ok) return ok;
+    return check_time("now_ms", now_ms);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  // The turn exactly when its ingress row is new: a duplicate keeps the first payload, and no turn
+  // exists without the row that says whether it was answered.
+  auto recorded = db_.transaction([&]() -> Result<AdmitOutcome> {
+    auto admitted = admit_in_transaction(db_, ingress, now_ms);
+    if (!admitted || *admitted != AdmitOutcome::new_post) return admitted;
+    auto insert = db_.prepare(
+        "INSERT INTO callback_turns (account_id, id, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) return fail(std::move(insert.error()));
+    insert->bind_text(1, turn.account_id)
+        .bind_text(2, turn.id)
+        .bind_text(3, turn.kind)
+        .bind_text(4, turn.payload)
+        .bind_int64(5, now_ms);
+    if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+    return AdmitOutcome::new_post;
+  });
+  if (!recorded) return fail_at(path_, std::move(recorded.error()));
+  return *recorded;
+}
+
+Result<std::optional<CallbackTurn>> SqliteStore::callback_turn(std::string_view account_id,
+                                                               std::string_view id) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    return check_id("the callback turn id", id);
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+  auto select = db_.prepare(
+      "SELECT account_id, id, kind, payload, created_at FROM callback_turns "
+      "WHERE account_id = ?1 AND id = ?2");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id).bind_text(2, id);
+  auto stepped = select->step();
+  if (!stepped) return fail_at(path_, std::move(stepped.error()));
+  if (*stepped == Step::done) return std::optional<CallbackTurn>();
+  CallbackTurn turn;
+  turn.account_id = select->column_text(0);
+  turn.id = select->column_text(1);
+  turn.kind = select->column_text(2);
+  turn.payload = select->column_text(3);
+  turn.created_at = select->column_int64(4);
+  return std::optional<CallbackTurn>(std::move(turn));
+}
+
+Result<void> SqliteStore::replace_slash_registrations(std::string_view account_id,
+                                                      const std::vector<SlashRegistration>& registrations,
+                                                      std::int64_t now_ms) {
+  auto checked = [&]() -> Result<void> {
+    if (auto ok = check_id("the account id", account_id); !ok) return ok;
+    if (auto ok = check_time("now_ms", now_ms); !ok) return ok;
+    for (std::size_t i = 0; i < registrations.size(); ++i) {
+      if (auto ok = check_registration(i, account_id, registrations[i]); !ok) return ok;
+    }
+    return {};
+  }();
+  if (!checked) return fail_at(path_, std::move(checked.error()));
+
+  // All or none: a reader sees the old set or the new one, never half of each. Two registrations
+  // of one (team, trigger) violate the primary key and roll the whole replacement back.
+  auto replaced = db_.transaction([&]() -> Result<void> {
+    auto remove = db_.prepare("DELETE FROM slash_registrations WHERE account_id = ?1");
+    if (!remove) return fail(std::move(remove.error()));
+    remove->bind_text(1, account_id);
+    if (auto ran = run(*remove); !ran) return fail(std::move(ran.error()));
+
+    auto insert = db_.prepare(
+        "INSERT INTO slash_registrations (account_id, team_id, trigger, command_id, token, url, created, "
+        "registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!insert) return fail(std::move(insert.error()));
+    for (const SlashRegistration& registration : registrations) {
+      insert->reset();
+      insert->bind_text(1, account_id)
+          .bind_text(2, registration.team_id)
+          .bind_text(3, registration.trigger)
+          .bind_text(4, registration.command_id)
+          .bind_text(5, registration.token)
+          .bind_text(6, registration.url)
+          .bind_int64(7, registration.created ? 1 : 0)
+          .bind_int64(8, now_ms);
+      if (auto ran = run(*insert); !ran) return fail(std::move(ran.error()));
+    }
+    return {};
+  });
+  if (!replaced) return fail_at(path_, std::move(replaced.error()));
+  return {};
+}
+
+Result<std::vector<SlashRegistration>> SqliteStore::slash_registrations(std::string_view account_id) {
+  if (auto checked = check_id("the account id", account_id); !checked) {
+    return fail_at(path_, std::move(checked.error()));
+  }
+  auto select = db_.prepare(
+      "SELECT account_id, team_id, trigger, command_id, token, url, created, registered_at "
+      "FROM slash_registrations WHERE account_id = ?1 ORDER BY team_id, trigger");
+  if (!select) return fail_at(path_, std::move(select.error()));
+  select->bind_text(1, account_id);
+  std::vector<SlashRegistration> found;
+  while (true) {
+    auto stepped = select->step();
+    if (!stepped) return fail_at(path_, std::move(stepped.error()));
+    if (*stepped == Step::done) break;
+    SlashRegistration registration;
+    registration.account_id = select->column_text(0);
+    registration.team_id = select->column_text(1);
+    registration.trigger = select->column_text(2);
+    registration.command_id = select->column_text(3);
+    registration.token = select->column_text(4);
+    registration.url = select->column_text(5);
+    registration.created = select->column_int64(6) != 0;
+    registration.registered_at = select->column_int64(7);
+    found.push_back(std::move(registration));
+  }
+  return found;
 }
 
 }  // namespace mmclaw::store

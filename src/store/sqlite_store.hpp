@@ -102,6 +102,17 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::int64_t> prune_transcripts(std::int64_t older_than_ms,
                                                        std::int64_t max_rows) override;
 
+  [[nodiscard]] Result<AdmitOutcome> record_callback_turn(const CallbackTurn& turn,
+                                                          const IngressRecord& ingress,
+                                                          std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::optional<CallbackTurn>> callback_turn(std::string_view account_id,
+                                                                  std::string_view id) override;
+  [[nodiscard]] Result<void> replace_slash_registrations(std::string_view account_id,
+                                                         const std::vector<SlashRegistration>& registrations,
+                                                         std::int64_t now_ms) override;
+  [[nodiscard]] Result<std::vector<SlashRegistration>> slash_registrations(
+      std::string_view account_id) override;
+
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   // The connection, for store code in this folder and for tests; the gateway goes through Store.
   [[nodiscard]] Database& database() noexcept { return db_; }

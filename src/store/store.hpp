@@ -214,6 +214,39 @@ struct SessionSettings {
   friend bool operator==(const SessionSettings&, const SessionSettings&) = default;
 };
 
+// ---- Callback turns and slash commands (issue 9) ----
+
+// A turn that entered through the gateway's HTTP callbacks rather than as a post: a button click
+// (kind "click") or a native slash command (kind "slash"). It is recorded with its ingress row (the
+// id of a callback turn is its ingress post id, e.g. `interaction:<postId>:<actionId>`), so it is
+// dispatched once and handed back after a restart like a post; `payload` is what the turn needs to
+// be run again (JSON text written and read by the gateway, UTF-8 without NUL, at most 64 KiB).
+struct CallbackTurn {
+  std::string account_id;
+  std::string id;
+  std::string kind;     // "click" or "slash"
+  std::string payload;  // JSON text
+  std::int64_t created_at = 0;  // kept by the store: the now_ms of the first record
+
+  friend bool operator==(const CallbackTurn&, const CallbackTurn&) = default;
+};
+
+// A slash command the account registered in one team (channel-behaviour §9.2): what the callback
+// checks a request against. `created` = this gateway created it (POST /commands) and deletes it when
+// the account stops; reused commands are left in place.
+struct SlashRegistration {
+  std::string account_id;
+  std::string team_id;
+  std::string command_id;
+  std::string trigger;  // without `/`
+  std::string token;    // secret: never logged
+  std::string url;
+  bool created = false;
+  std::int64_t registered_at = 0;
+
+  friend bool operator==(const SlashRegistration&, const SlashRegistration&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -380,6 +413,28 @@ class Store {
   // deleted session starts again at generation 0.
   [[nodiscard]] virtual Result<std::int64_t> prune_transcripts(std::int64_t older_than_ms,
                                                                std::int64_t max_rows) = 0;
+
+  // ---- Callback turns (issue 9) ----
+  // One transaction: admits `ingress` (as admit_post does; its post_id must equal turn.id and its
+  // account the turn's) and, when it is new, keeps the turn. The outcome is admit_post's: a turn
+  // recorded before is a duplicate and its payload stays the first one. A kind other than "click"
+  // or "slash", or a payload that is not valid UTF-8 text without NUL of at most 64 KiB, is
+  // invalid_input.
+  [[nodiscard]] virtual Result<AdmitOutcome> record_callback_turn(const CallbackTurn& turn,
+                                                                  const IngressRecord& ingress,
+                                                                  std::int64_t now_ms) = 0;
+  // The turn as recorded, or nullopt. prune_ingress deletes a turn together with its ingress row.
+  [[nodiscard]] virtual Result<std::optional<CallbackTurn>> callback_turn(std::string_view account_id,
+                                                                          std::string_view id) = 0;
+
+  // ---- Slash command registrations (channel-behaviour §9.2) ----
+  // Replaces every registration of the account with `registrations` (each of that account; team,
+  // command id, trigger, token and url non-empty), in one transaction; registered_at = now_ms.
+  [[nodiscard]] virtual Result<void> replace_slash_registrations(std::string_view account_id,
+                                                                 const std::vector<SlashRegistration>& registrations,
+                                                                 std::int64_t now_ms) = 0;
+  // The account's registrations, by team id then trigger.
+  [[nodiscard]] virtual Result<std::vector<SlashRegistration>> slash_registrations(std::string_view account_id) = 0;
 
  protected:
   Store() = default;

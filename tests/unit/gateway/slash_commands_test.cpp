@@ -208,3 +208,58 @@ TEST(SlashTokenMatch, TheLiveCommandMustStillBeTheRegisteredOne) {
 
 }  // namespace
 }  // namespace mmclaw::gateway
+
+namespace {
+
+mmclaw::mattermost::SlashCommand registered_command(std::string id, std::string team, std::string trigger,
+                                                   std::string token) {
+  mmclaw::mattermost::SlashCommand c;
+  c.id = std::move(id);
+  c.team_id = std::move(team);
+  c.trigger = std::move(trigger);
+  c.token = std::move(token);
+  c.method = "P";
+  return c;
+}
+
+mmclaw::gateway::SlashPayload routed_payload(std::string team, std::string command, std::string token) {
+  mmclaw::gateway::SlashPayload p;
+  p.team_id = std::move(team);
+  p.command = std::move(command);
+  p.token = std::move(token);
+  p.channel_id = "c";
+  p.user_id = "u";
+  return p;
+}
+
+}  // namespace
+
+TEST(SlashRouting, TheAccountWithTheTokenWinsThenTheTeamAndTrigger) {
+  using mmclaw::gateway::route_slash_payload;
+  const std::vector<mmclaw::mattermost::SlashCommand> a{registered_command("1", "t1", "oc_status", "tokA")};
+  const std::vector<mmclaw::mattermost::SlashCommand> b{registered_command("2", "t2", "oc_status", "tokB")};
+  const std::vector<std::span<const mmclaw::mattermost::SlashCommand>> accounts{a, b};
+  auto r = route_slash_payload(accounts, routed_payload("t1", "/oc_status", "tokB"));
+  ASSERT_TRUE(r.account.has_value());
+  EXPECT_EQ(*r.account, 1u);  // the token decides before team and trigger
+  r = route_slash_payload(accounts, routed_payload("t2", "/OC_STATUS", "unknown"));
+  ASSERT_TRUE(r.account.has_value());
+  EXPECT_EQ(*r.account, 1u);
+  r = route_slash_payload(accounts, routed_payload("t3", "/oc_status", "unknown"));
+  EXPECT_FALSE(r.account.has_value());
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.text, mmclaw::gateway::kSlashUnauthorizedToken);
+}
+
+TEST(SlashRouting, SeveralAccountsMatchingIsAConflict) {
+  using mmclaw::gateway::route_slash_payload;
+  const std::vector<mmclaw::mattermost::SlashCommand> a{registered_command("1", "t1", "oc_new", "same")};
+  const std::vector<mmclaw::mattermost::SlashCommand> b{registered_command("2", "t1", "oc_new", "same")};
+  const std::vector<std::span<const mmclaw::mattermost::SlashCommand>> accounts{a, b};
+  auto r = route_slash_payload(accounts, routed_payload("t1", "/oc_new", "same"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.text, mmclaw::gateway::kSlashTokenConflict);
+  r = route_slash_payload(accounts, routed_payload("t1", "/oc_new", "other"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.text, mmclaw::gateway::kSlashCommandConflict);
+}
