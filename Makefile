@@ -47,6 +47,7 @@ bench: build
 	$(BUILD_DIR)/bench/bench_burst
 	$(BUILD_DIR)/bench/bench_agent
 	$(BUILD_DIR)/bench/bench_message
+	$(BUILD_DIR)/bench/bench_callbacks
 
 clean:
 	rm -rf build

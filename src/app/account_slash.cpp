@@ -20,6 +20,7 @@ namespace json = boost::json;
 
 constexpr std::chrono::milliseconds kLiveLookupTimeout{1000};
 constexpr std::int64_t kLookupFailureCacheMs = 5000;
+constexpr std::chrono::milliseconds kDeleteTimeout{2000};
 constexpr std::string_view kTemporaryChannelError =
     "Temporary error: unable to determine channel type. Please try again.";
 
@@ -176,15 +177,37 @@ asio::awaitable<void> AccountRuntime::Impl::register_slash_commands() {
 asio::awaitable<void> AccountRuntime::Impl::unregister_slash_commands() {
   slash_.active = false;
   if (handover_) co_return;  // the account's next runtime reuses them
-  for (const auto& id : slash_.created) {
-    if (auto deleted = co_await api_.delete_command(id); !deleted)
-      log(log::Level::warn, "mattermost: cannot delete slash command {}: {}", id, deleted.error().error.message);
+  // Bounded, so that a stop never waits long on an unreachable server: after a failure without an
+  // answer the rest stay, recorded as ours, for the next run to delete when it stops.
+  std::vector<store::SlashRegistration> left;
+  bool reachable = true;
+  std::size_t deleted = 0;
+  for (const auto& command : slash_.registered) {
+    if (std::ranges::find(slash_.created, command.id) == slash_.created.end()) continue;
+    if (reachable) {
+      auto done = co_await api_.delete_command(command.id, kDeleteTimeout);
+      if (done || done.error().error.kind == ErrorKind::not_found) {
+        ++deleted;
+        continue;
+      }
+      reachable = done.error().has_response();
+      log(log::Level::warn, "mattermost: cannot delete slash command /{}: {}", command.trigger,
+          done.error().error.message);
+    }
+    store::SlashRegistration r;
+    r.account_id = account_.id;
+    r.team_id = command.team_id;
+    r.command_id = command.id;
+    r.trigger = command.trigger;
+    r.token = command.token;
+    r.url = command.url;
+    r.created = true;
+    left.push_back(std::move(r));
   }
-  if (!slash_.created.empty())
-    log(log::Level::info, "mattermost: deleted {} slash command(s) this gateway created", slash_.created.size());
+  if (deleted > 0) log(log::Level::info, "mattermost: deleted {} slash command(s) this gateway created", deleted);
   if (account_.commands.native || !slash_.registered.empty())
-    if (auto cleared = store_.replace_slash_registrations(account_.id, {}, now_ms()); !cleared)
-      log(log::Level::warn, "cannot clear the slash command registrations: {}", cleared.error().message);
+    if (auto saved = store_.replace_slash_registrations(account_.id, left, now_ms()); !saved)
+      log(log::Level::warn, "cannot record the slash command registrations: {}", saved.error().message);
   slash_.registered.clear();
   slash_.created.clear();
 }

@@ -596,11 +596,13 @@ boost::asio::awaitable<ApiResult<SlashCommand>> Api::update_command(SlashCommand
   co_return co_await impl_->fetch<SlashCommand>(std::move(call), &slash_command_from_json);
 }
 
-boost::asio::awaitable<ApiResult<void>> Api::delete_command(std::string command_id) {
+boost::asio::awaitable<ApiResult<void>> Api::delete_command(std::string command_id,
+                                                            std::optional<std::chrono::milliseconds> timeout) {
   Impl::Call call;
   call.method = "DELETE";
   call.path = "/commands/" + encode_path_segment(command_id);
-  return impl_->run(std::move(call));
+  if (timeout) call.timeouts.total = *timeout;
+  co_return co_await impl_->run(std::move(call));
 }
 
 // --- caches ---

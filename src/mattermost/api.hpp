@@ -195,7 +195,8 @@ class Api {
                                                               std::optional<std::chrono::milliseconds> timeout = {});
   boost::asio::awaitable<ApiResult<SlashCommand>> create_command(SlashCommand command);
   boost::asio::awaitable<ApiResult<SlashCommand>> update_command(SlashCommand command);
-  boost::asio::awaitable<ApiResult<void>> delete_command(std::string command_id);
+  boost::asio::awaitable<ApiResult<void>> delete_command(std::string command_id,
+                                                         std::optional<std::chrono::milliseconds> timeout = {});
 
   // --- caches (§2.5) ---
   boost::asio::awaitable<ApiResult<Channel>> cached_channel(std::string channel_id);
