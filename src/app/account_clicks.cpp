@@ -62,11 +62,13 @@ asio::awaitable<CallbackReply> AccountRuntime::Impl::handle_interaction(Callback
   if (!ip || !gateway::source_allowed(*ip, account_.interactions.allowed_source_ips)) {
     log(log::Level::warn, "button callback from {} refused: not in interactions.allowedSourceIps",
         request.peer_ip);
+    ++status_.counters.callbacks_refused;
     co_return error_reply(403, "Forbidden origin");
   }
   if (stopping_) co_return error_reply(503, "Service Unavailable");
   auto checked = gateway::check_interaction_body(request.body, interaction_secret_);
   if (!checked) {
+    ++status_.counters.callbacks_refused;
     if (!checked.error().log.empty()) log(log::Level::warn, "button callback refused: {}", checked.error().log);
     co_return error_reply(static_cast<unsigned>(checked.error().status), checked.error().error);
   }
@@ -77,6 +79,7 @@ asio::awaitable<CallbackReply> AccountRuntime::Impl::handle_interaction(Callback
     co_return error_reply(500, "Failed to validate interaction");
   }
   if (auto refusal = gateway::check_clicked_post(click, *post)) {
+    ++status_.counters.callbacks_refused;
     log(log::Level::warn, "button callback refused: {} (post {})", refusal->error, click.post_id);
     co_return error_reply(static_cast<unsigned>(refusal->status), refusal->error);
   }
@@ -92,12 +95,14 @@ asio::awaitable<CallbackReply> AccountRuntime::Impl::handle_interaction(Callback
   if (facts.sender.username.empty()) facts.sender.username = click.user_name;
   bool pair = false;
   if (const auto denied = callback_access(facts, pair)) {
+    ++status_.counters.callbacks_refused;
     log(log::Level::info, "button click by {} on post {} ignored ({})", click.user_id, click.post_id,
         pair ? "pairing_required" : gateway::to_string(*denied));
     co_return json_reply(200, json::object{{"ephemeral_text", fmt::format("OpenClaw ignored this action for {}.",
                                                                            room_label(*facts.channel))}});
   }
 
+  ++status_.counters.button_clicks;
   if (picker_click(click.context)) co_return co_await handle_picker_click(click, *post, facts);
 
   const std::string user_name = gateway::clicker_name(click);

@@ -72,6 +72,9 @@ struct AccountCounters {
   std::int64_t turns_started = 0;     // answers begun (a retry of a post's answer counts again)
   std::int64_t turns_finished = 0;    // answers that ran to their end (delivered or not)
   std::int64_t preview_edits = 0;     // edits of posts while answers streamed (PUT /posts/{id}/patch)
+  std::int64_t slash_commands = 0;     // slash commands accepted (answered Processing...)
+  std::int64_t button_clicks = 0;      // button clicks accepted (picker clicks included)
+  std::int64_t callbacks_refused = 0;  // slash and button callbacks refused by a check
   std::map<std::string, std::int64_t, std::less<>> drops;  // by reason code (self, no_mention, ...)
   // Model call latency by model (`provider/model`): to the first token, and the whole turn.
   std::map<std::string, util::Histogram, std::less<>> model_first_token_seconds;

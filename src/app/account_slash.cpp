@@ -300,20 +300,26 @@ asio::awaitable<CallbackReply> AccountRuntime::Impl::handle_slash(CallbackReques
   if (!payload) co_return ephemeral_reply(400, gateway::kSlashInvalidPayload);
   const auto* registered = gateway::match_registered(slash_.registered, *payload);
   if (registered == nullptr || !slash_.active) {
+    ++status_.counters.callbacks_refused;
     log(log::Level::warn, "slash command {} refused: invalid command token", payload->command);
     co_return ephemeral_reply(401, gateway::kSlashUnauthorizedToken);
   }
   const mattermost::SlashCommand command = *registered;  // the list may change while we wait
-  if (!co_await slash_command_live(command)) co_return ephemeral_reply(401, gateway::kSlashUnauthorizedToken);
+  if (!co_await slash_command_live(command)) {
+    ++status_.counters.callbacks_refused;
+    co_return ephemeral_reply(401, gateway::kSlashUnauthorizedToken);
+  }
   if (stopping_) co_return ephemeral_reply(503, gateway::kSlashNotReady);
 
   gateway::InboundFacts facts;
   if (auto refusal = co_await authorise_slash(*payload, facts)) {
+    ++status_.counters.callbacks_refused;
     log(log::Level::info, "slash command /{} by {} refused: {}", command.trigger, payload->user_id, *refusal);
     co_return ephemeral_reply(200, *refusal);
   }
   const auto text = gateway::invocation_text(slash_.specs, payload->command, payload->text);
   if (!text) co_return ephemeral_reply(401, gateway::kSlashUnauthorizedToken);
+  ++status_.counters.slash_commands;
   log(log::Level::info, "slash command /{} by {} in channel {}", command.trigger, payload->user_id,
       payload->channel_id);
 

@@ -123,6 +123,13 @@ std::string metrics_text(const GatewayReport& report) {
               "Edits of posts while answers streamed.", &AccountCounters::preview_edits);
   per_account(text, report, "mmclaw_pairing_requests_total", MetricType::counter, "Pairing codes issued.",
               &AccountCounters::pairing_requests);
+  per_account(text, report, "mmclaw_slash_commands_total", MetricType::counter,
+              "Slash commands accepted (answered Processing...).", &AccountCounters::slash_commands);
+  per_account(text, report, "mmclaw_button_clicks_total", MetricType::counter,
+              "Button clicks accepted and recorded (picker clicks included).", &AccountCounters::button_clicks);
+  per_account(text, report, "mmclaw_callbacks_refused_total", MetricType::counter,
+              "Slash command and button callbacks refused (bad token, signature, origin, policy, ...).",
+              &AccountCounters::callbacks_refused);
 
   text.family("mmclaw_rest_requests_total", MetricType::counter,
               "Mattermost REST requests by method, route and HTTP status (0: no response).");

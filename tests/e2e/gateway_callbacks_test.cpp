@@ -175,6 +175,9 @@ TEST_F(GatewayCallbacksE2e, ATokenOfAnotherCommandIsRefused) {
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(bad.body, R"({"response_type":"ephemeral","text":"Invalid slash command payload."})");
   EXPECT_EQ(call_gateway("POST", kCallbackPath, "{not json", "application/json").status, 400u);
+  const auto metrics = call_gateway("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("mmclaw_slash_commands_total{account=\"default\"} 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("mmclaw_callbacks_refused_total{account=\"default\"} 1\n"), std::string::npos);
 }
 
 TEST_F(GatewayCallbacksE2e, ACommandDeletedInMattermostIsRefusedOnTheNextCall) {
@@ -252,6 +255,8 @@ TEST_F(GatewayCallbacksE2e, AClickIsConfirmedOnThePostAndAnsweredByTheAgent) {
   const auto& attachment = clicked.at("props").at("attachments").at(0).as_object();
   EXPECT_EQ(field(attachment, "text"), "✓ **Yes** selected by @alice");
   EXPECT_EQ(attachment.if_contains("actions"), nullptr);  // the buttons are gone
+  const auto metrics = call_gateway("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("mmclaw_button_clicks_total{account=\"default\"} 1\n"), std::string::npos) << metrics.body;
 }
 
 TEST_F(GatewayCallbacksE2e, TamperedClicksAreRefusedWithTheReferenceBodies) {
