@@ -37,18 +37,7 @@ std::string room_label(const gateway::ChannelFacts& channel) {
 
 std::optional<gateway::AccessReason> AccountRuntime::Impl::callback_access(const gateway::InboundFacts& facts,
                                                                           bool& pair) {
-  gateway::AccessInput in;
-  in.sender_id = facts.sender.id;
-  in.sender_username = facts.sender.username;
-  in.sender_is_bot = facts.sender.is_bot;
-  in.channel_type = facts.channel->type;
-  in.channel_id = facts.channel->id;
-  in.channel_name = facts.channel->name;
-  const auto approved = approved_senders(facts.channel->type);
-  gateway::AccessContext context;
-  context.account = &account_;
-  context.approved_senders = &approved;
-  const auto access = gateway::decide_access(in, context);
+  const auto access = sender_access(facts, /*control_command=*/false);
   pair = access.outcome == gateway::AccessOutcome::pair;
   if (access.outcome == gateway::AccessOutcome::allow) return std::nullopt;
   return access.reason.value_or(gateway::AccessReason::not_allowlisted);

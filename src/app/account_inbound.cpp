@@ -103,18 +103,7 @@ asio::awaitable<void> AccountRuntime::Impl::on_reaction(mattermost::ReactionEven
   gateway::InboundFacts facts;
   co_await complete_facts(post, facts);
   if (!facts.channel) co_return;
-  gateway::AccessInput in;
-  in.sender_id = event.user_id;
-  in.sender_username = facts.sender.username;
-  in.sender_is_bot = facts.sender.is_bot;
-  in.channel_type = facts.channel->type;
-  in.channel_id = facts.channel->id;
-  in.channel_name = facts.channel->name;
-  const auto approved = approved_senders(facts.channel->type);
-  gateway::AccessContext ctx;
-  ctx.account = &account_;
-  ctx.approved_senders = &approved;
-  const auto access = gateway::decide_access(in, ctx);
+  const auto access = sender_access(facts, /*control_command=*/false);
   if (access.outcome != gateway::AccessOutcome::allow) {
     log(log::Level::debug, "reaction on post {} ignored ({})", event.post_id,
         access.reason ? gateway::to_string(*access.reason) : "pairing_required");
@@ -129,6 +118,22 @@ asio::awaitable<void> AccountRuntime::Impl::on_reaction(mattermost::ReactionEven
     log(log::Level::debug, "reaction {} queued for session {}", gateway::reaction_context_key(event),
         route.base_session_key);
   }
+}
+
+gateway::AccessDecision AccountRuntime::Impl::sender_access(const gateway::InboundFacts& facts, bool control_command) {
+  gateway::AccessInput in;
+  in.sender_id = facts.sender.id;
+  in.sender_username = facts.sender.username;
+  in.sender_is_bot = facts.sender.is_bot;
+  in.channel_type = facts.channel->type;
+  in.channel_id = facts.channel->id;
+  in.channel_name = facts.channel->name;
+  in.is_control_command = control_command;
+  const auto approved = approved_senders(facts.channel->type);
+  gateway::AccessContext context;
+  context.account = &account_;
+  context.approved_senders = &approved;
+  return gateway::decide_access(in, context);
 }
 
 std::set<std::string> AccountRuntime::Impl::approved_senders(mattermost::ChannelType type) {

@@ -158,6 +158,8 @@ struct AccountRuntime::Impl {
   asio::awaitable<void> on_reaction(mattermost::ReactionEvent event);
 
   std::set<std::string> approved_senders(mattermost::ChannelType type);
+  // The sender of `facts` (its channel known) under the DM and group policies (§4.5).
+  gateway::AccessDecision sender_access(const gateway::InboundFacts& facts, bool control_command);
 
   // The bot's own posts say where it took part (§4.6): a reply marks its thread, a root post is a
   // root the bot wrote.

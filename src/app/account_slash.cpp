@@ -39,6 +39,20 @@ bool loopback_host(std::string_view url) {
   return ip && gateway::source_allowed(*ip, {});  // no list: loopback only
 }
 
+store::SlashRegistration registration_of(std::string_view account_id, const mattermost::SlashCommand& command,
+                                        bool created, std::int64_t at) {
+  store::SlashRegistration r;
+  r.account_id = std::string(account_id);
+  r.team_id = command.team_id;
+  r.command_id = command.id;
+  r.trigger = command.trigger;
+  r.token = command.token;
+  r.url = command.url;
+  r.created = created;
+  r.registered_at = at;
+  return r;
+}
+
 // What the callback checks a request against.
 std::vector<mattermost::SlashCommand> registered_commands(const std::vector<store::SlashRegistration>& registrations) {
   std::vector<mattermost::SlashCommand> out;
@@ -93,15 +107,8 @@ asio::awaitable<void> AccountRuntime::Impl::register_slash_commands() {
   std::size_t team_errors = 0;
   std::set<std::string, std::less<>> teams_used;
   const auto keep = [&](const mattermost::SlashCommand& command, bool created) {
-    store::SlashRegistration r;
-    r.account_id = account_.id;
-    r.team_id = command.team_id;
-    r.command_id = command.id;
-    r.trigger = command.trigger;
-    r.token = command.token;
-    r.url = command.url;
-    r.created = created || created_before.contains(command.id);
-    registrations.push_back(std::move(r));
+    registrations.push_back(
+        registration_of(account_.id, command, created || created_before.contains(command.id), 0));
     teams_used.insert(command.team_id);
   };
   for (const auto& team : *teams) {
@@ -194,15 +201,7 @@ asio::awaitable<void> AccountRuntime::Impl::unregister_slash_commands() {
       log(log::Level::warn, "mattermost: cannot delete slash command /{}: {}", command.trigger,
           done.error().error.message);
     }
-    store::SlashRegistration r;
-    r.account_id = account_.id;
-    r.team_id = command.team_id;
-    r.command_id = command.id;
-    r.trigger = command.trigger;
-    r.token = command.token;
-    r.url = command.url;
-    r.created = true;
-    left.push_back(std::move(r));
+    left.push_back(registration_of(account_.id, command, /*created=*/true, 0));
   }
   if (deleted > 0) log(log::Level::info, "mattermost: deleted {} slash command(s) this gateway created", deleted);
   if (account_.commands.native || !slash_.registered.empty())
@@ -259,19 +258,7 @@ asio::awaitable<std::optional<std::string>> AccountRuntime::Impl::authorise_slas
   co_await complete_facts(as_post, facts);
   if (!facts.channel) co_return std::string(kTemporaryChannelError);
   if (facts.sender.username.empty()) facts.sender.username = payload.user_name;
-  gateway::AccessInput in;
-  in.sender_id = payload.user_id;
-  in.sender_username = facts.sender.username;
-  in.sender_is_bot = facts.sender.is_bot;
-  in.channel_type = facts.channel->type;
-  in.channel_id = facts.channel->id;
-  in.channel_name = facts.channel->name;
-  in.is_control_command = true;
-  const auto approved = approved_senders(facts.channel->type);
-  gateway::AccessContext context;
-  context.account = &account_;
-  context.approved_senders = &approved;
-  const auto access = gateway::decide_access(in, context);
+  const auto access = sender_access(facts, /*control_command=*/true);
   if (access.outcome == gateway::AccessOutcome::pair) {
     auto requested = store_.request_pairing(account_.id, payload.user_id, facts.sender.username,
                                             gateway::random_pairing_code, now_ms(), gateway::kPairingTtlMs);

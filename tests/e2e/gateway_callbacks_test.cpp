@@ -175,6 +175,9 @@ TEST_F(GatewayCallbacksE2e, ATokenOfAnotherCommandIsRefused) {
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(bad.body, R"({"response_type":"ephemeral","text":"Invalid slash command payload."})");
   EXPECT_EQ(call_gateway("POST", kCallbackPath, "{not json", "application/json").status, 400u);
+  const auto large = call_gateway("POST", kCallbackPath, std::string(70 * 1024, 'x'));
+  EXPECT_EQ(large.status, 413u);
+  EXPECT_EQ(large.body, "Payload Too Large");
   const auto metrics = call_gateway("GET", "/metrics");
   EXPECT_NE(metrics.body.find("mmclaw_slash_commands_total{account=\"default\"} 1\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("mmclaw_callbacks_refused_total{account=\"default\"} 1\n"), std::string::npos);
@@ -292,6 +295,7 @@ TEST_F(GatewayCallbacksE2e, TamperedClicksAreRefusedWithTheReferenceBodies) {
   refused(click_body(post, kTownSquare, unsigned_context), 403, "Missing token");
   refused(R"({"post_id":"x"})", 400, "Missing context");
   refused("not json", 400, "Invalid request body");
+  refused(std::string(70 * 1024, 'x'), 413, "Payload too large");
   const auto get = call_gateway("GET", target);
   EXPECT_EQ(get.status, 405u);
   EXPECT_EQ(get.header("Allow"), "POST");
