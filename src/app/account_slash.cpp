@@ -39,8 +39,9 @@ bool loopback_host(std::string_view url) {
   return ip && gateway::source_allowed(*ip, {});  // no list: loopback only
 }
 
+// A registration to keep in the store (which sets registered_at).
 store::SlashRegistration registration_of(std::string_view account_id, const mattermost::SlashCommand& command,
-                                        bool created, std::int64_t at) {
+                                        bool created) {
   store::SlashRegistration r;
   r.account_id = std::string(account_id);
   r.team_id = command.team_id;
@@ -49,7 +50,6 @@ store::SlashRegistration registration_of(std::string_view account_id, const matt
   r.token = command.token;
   r.url = command.url;
   r.created = created;
-  r.registered_at = at;
   return r;
 }
 
@@ -108,7 +108,7 @@ asio::awaitable<void> AccountRuntime::Impl::register_slash_commands() {
   std::set<std::string, std::less<>> teams_used;
   const auto keep = [&](const mattermost::SlashCommand& command, bool created) {
     registrations.push_back(
-        registration_of(account_.id, command, created || created_before.contains(command.id), 0));
+        registration_of(account_.id, command, created || created_before.contains(command.id)));
     teams_used.insert(command.team_id);
   };
   for (const auto& team : *teams) {
@@ -201,7 +201,7 @@ asio::awaitable<void> AccountRuntime::Impl::unregister_slash_commands() {
       log(log::Level::warn, "mattermost: cannot delete slash command /{}: {}", command.trigger,
           done.error().error.message);
     }
-    left.push_back(registration_of(account_.id, command, /*created=*/true, 0));
+    left.push_back(registration_of(account_.id, command, /*created=*/true));
   }
   if (deleted > 0) log(log::Level::info, "mattermost: deleted {} slash command(s) this gateway created", deleted);
   if (account_.commands.native || !slash_.registered.empty())
